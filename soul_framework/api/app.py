@@ -1,0 +1,75 @@
+"""``create_app``: the Quart application serving the /v1 contract."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from quart import Quart
+from quart_schema import HttpSecurityScheme, Info, QuartSchema
+
+from soul_framework import API_VERSION
+from soul_framework.api import meta
+from soul_framework.api.conventions import install_conventions
+from soul_framework.api.envelope import install_error_handlers
+from soul_framework.api.state import AppState
+from soul_framework.config import Settings, load_settings
+from soul_framework.errors import SoulError
+from soul_framework.jobs.connection import sync_redis
+from soul_framework.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    extra_plugins: Iterable[tuple[str, object]] = (),
+) -> Quart:
+    """Build the API app: plugins loaded, routes mounted, conventions and errors installed.
+
+    Refuses to build with unsafe secrets outside development (see ``Settings.check_secrets``)
+    and with a configuration no plugin can satisfy.
+    """
+    settings = settings or load_settings()
+    settings.check_secrets()
+    runtime = runtime or Runtime.build(settings, extra_plugins)
+
+    app = Quart("soul_framework")
+    # Errors must reach our handlers (and the envelope) even under app.testing.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.extensions["soul"] = AppState(runtime=runtime, redis_sync=sync_redis(settings))
+
+    QuartSchema(
+        app,
+        openapi_path="/openapi.json",
+        swagger_ui_path="/docs",
+        redoc_ui_path="/redoc",
+        scalar_ui_path=None,
+        info=Info(title="Synthetic Soul API", version=API_VERSION),
+        security_schemes={"bearerAuth": HttpSecurityScheme(scheme="bearer", bearer_format="JWT")},
+        conversion_preference="pydantic",
+    )
+    install_conventions(app, settings)
+    install_error_handlers(app)
+
+    app.register_blueprint(meta.blueprint)
+    for plugin_name, blueprint in runtime.registry.blueprints:
+        log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
+        app.register_blueprint(blueprint)
+
+    @app.before_serving
+    async def _open() -> None:
+        try:
+            await runtime.store.open()
+        except SoulError as exc:
+            # Serve anyway: requests that need the store answer 503 until it is back.
+            log.warning("store %r not ready at start: %s", runtime.selection.store, exc)
+
+    @app.after_serving
+    async def _close() -> None:
+        await runtime.aclose()
+        app.extensions["soul"].redis_sync.close()
+
+    return app

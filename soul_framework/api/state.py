@@ -1,0 +1,21 @@
+"""What the app keeps for its whole life, reachable from any request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from quart import current_app
+
+from soul_framework.runtime import Runtime
+
+
+@dataclass
+class AppState:
+    runtime: Runtime
+    redis_sync: redis.Redis
+    """Blocking client for RQ's API (run in a thread); reconnects on its own."""
+
+
+def app_state() -> AppState:
+    return current_app.extensions["soul"]

@@ -1,0 +1,239 @@
+"""Settings, read once at start from the environment and a ``.env`` file.
+
+The names of Synthetic Soul API 1.1 keep their meaning, so an old ``.env`` works unchanged; the
+framework's own additions are ``STORAGE_BACKEND``, ``PERSONALITY``, ``LLM_PROVIDER`` and the
+``SOUL_*`` family. Development mode is only ever asked for (``APP_ENV=development``); anything
+else is production, where unsafe secrets stop the service from starting.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from soul_framework.errors import ConfigError
+
+DEVELOPMENT_ENVS = frozenset({"development", "dev", "local"})
+"""``APP_ENV`` values that mean development; every other value (or none) means production."""
+
+MIN_JWT_SECRET_LENGTH = 32
+MIN_PEPPER_LENGTH = 16
+
+_PLACEHOLDER_WORDS = ("changeme", "change_me", "change-me", "replace", "placeholder", "your")
+_PLACEHOLDERS = frozenset({"secret", "password", "test", "dev", "development", "example", "x"})
+
+
+def _looks_like_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _PLACEHOLDERS or any(word in lowered for word in _PLACEHOLDER_WORDS):
+        return True
+    # "aaaaaaaa..." or "1234123412341234" pass a length check but are not secrets.
+    return len(set(lowered)) < 8
+
+
+def _secret_hint(variable: str, minimum: int) -> str:
+    return (
+        f"{variable} must be a random secret of at least {minimum} characters outside "
+        f"development (APP_ENV=development). Generate one with: "
+        f'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Field names are the variable names, lower-cased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # --- the old API's names ----------------------------------------------------------------
+    app_env: str = "production"
+    bot_name: str | None = None
+    mode: Literal["lite", "rich"] = "lite"
+    llm_mode: Literal["hosted", "local"] | None = None
+    """``hosted`` (OpenAI) or ``local`` (Ollama); unset: hosted when OPENAI_API_KEY is set."""
+    mongo_mode: Literal["local", "hosted"] = "local"
+    mongo_connection_local: str | None = None
+    mongo_connection_hosted: str | None = None
+    mongo_connection: str | None = None
+    database_name: str = "synthetic_soul"
+    redis_url: str | None = None
+    redis_tls_url: str | None = None
+    redis_ca_cert: str | None = None
+    redis_tls_insecure_skip_verify: bool = False
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    gpt_fast_model: str = "gpt-4o-mini"
+    gpt_quality_model: str = "gpt-4o"
+    ollama_base_url: str = "http://127.0.0.1:11434/v1"
+    ollama_api_key: SecretStr | None = None
+    ollama_fast_model: str = "llama3.2:3b"
+    ollama_quality_model: str = "llama3.1:8b"
+    jwt_secret_env: SecretStr | None = None
+    argon2_pepper_env: SecretStr | None = None
+    web_ui_domain: str | None = None
+    debug_mode: bool = False
+    developer_email: str | None = None
+    access_ttl_min: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_ttl_days: int = Field(default=30, ge=1, le=365)
+    thinking_rate_seconds: float = Field(default=900, gt=0)
+    emotional_decay_rate_seconds: float = Field(default=1800, gt=0)
+    """Half-life, in seconds, of an emotion's distance from its baseline."""
+    rq_use_fork_worker: bool | None = None
+    """Fork a work-horse per job (RQ's default Worker). Unset: yes on Linux, no elsewhere."""
+
+    # --- the framework's own ------------------------------------------------------------------
+    storage_backend: str | None = None
+    """Store plugin name (``sqlite``, ``mongo``); unset: mongo if a MONGO_CONNECTION* is set."""
+    personality: str = "jasmine"
+    """A bundled persona's name, or a path to a persona file or Character Card."""
+    llm_provider: str | None = None
+    """Provider plugin name; overrides what LLM_MODE implies."""
+    trusted_proxies: str = ""
+    """Comma-separated proxy addresses whose X-Forwarded-For is believed."""
+    soul_data_dir: Path = Path(".soul")
+    """Where the embedded store, embedded Redis and generated development secrets live."""
+    soul_plugins: str = ""
+    """Comma-separated allow-list of plugin (entry-point) names; empty: all installed."""
+    soul_disable_plugins: str = ""
+    """Comma-separated plugin names never to load."""
+    soul_strict_plugins: bool = False
+    """Stop at start-up when a plugin fails to load instead of skipping it."""
+    soul_emotion_model: str | None = None
+    """Emotion model plugin name; overrides what MODE implies."""
+    soul_personality_schema: str | None = None
+    """Personality schema plugin name; overrides what MODE implies."""
+    soul_trace_hooks: bool = False
+    """Log every hook call with its arguments' names and its duration."""
+    soul_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    """Largest request body accepted; larger ones get 413."""
+    soul_log_level: str = "INFO"
+
+    @field_validator("app_env")
+    @classmethod
+    def _normalise_env(cls, value: str) -> str:
+        return value.strip().lower() or "production"
+
+    # --- derived ------------------------------------------------------------------------------
+
+    @property
+    def is_development(self) -> bool:
+        return self.app_env in DEVELOPMENT_ENVS
+
+    @property
+    def allowed_plugins(self) -> frozenset[str]:
+        return _split(self.soul_plugins)
+
+    @property
+    def disabled_plugins(self) -> frozenset[str]:
+        return _split(self.soul_disable_plugins)
+
+    @property
+    def emotion_model_name(self) -> str:
+        return self.soul_emotion_model or self.mode
+
+    @property
+    def personality_schema_name(self) -> str:
+        return self.soul_personality_schema or self.mode
+
+    @property
+    def effective_llm_mode(self) -> Literal["hosted", "local"]:
+        if self.llm_mode is not None:
+            return self.llm_mode
+        return "hosted" if self.openai_api_key else "local"
+
+    @property
+    def llm_provider_name(self) -> str:
+        if self.llm_provider:
+            return self.llm_provider
+        return "openai" if self.effective_llm_mode == "hosted" else "ollama"
+
+    @property
+    def mongo_uri(self) -> str | None:
+        """The MongoDB URI that MONGO_MODE picks, falling back to the legacy variable."""
+        chosen = (
+            self.mongo_connection_hosted
+            if self.mongo_mode == "hosted"
+            else self.mongo_connection_local
+        )
+        return chosen or self.mongo_connection
+
+    @property
+    def store_name(self) -> str:
+        if self.storage_backend:
+            return self.storage_backend
+        configured = self.mongo_connection_local or self.mongo_connection_hosted
+        return "mongo" if configured or self.mongo_connection else "sqlite"
+
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        origins = set(_split(self.web_ui_domain or ""))
+        if self.is_development:
+            origins.add("http://localhost:5173")
+        return frozenset(o.rstrip("/") for o in origins)
+
+    @property
+    def use_fork_worker(self) -> bool:
+        if self.rq_use_fork_worker is not None:
+            return self.rq_use_fork_worker
+        return sys.platform.startswith("linux")
+
+    def check_secrets(self) -> None:
+        """Refuse to serve with missing, short or placeholder secrets outside development."""
+        if self.is_development:
+            return
+        problems = []
+        for variable, secret, minimum in (
+            ("JWT_SECRET_ENV", self.jwt_secret_env, MIN_JWT_SECRET_LENGTH),
+            ("ARGON2_PEPPER_ENV", self.argon2_pepper_env, MIN_PEPPER_LENGTH),
+        ):
+            value = secret.get_secret_value() if secret else ""
+            if len(value) < minimum or _looks_like_placeholder(value):
+                problems.append(_secret_hint(variable, minimum))
+        if problems:
+            raise ConfigError(" ".join(problems))
+
+    def masked(self) -> dict[str, str]:
+        """Every effective setting as text, secrets and credentials in URIs masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = "********" if value.get_secret_value() else ""
+            elif value is None:
+                text = ""
+            else:
+                text = mask_uri_credentials(str(value))
+            shown[name.upper()] = text
+        return shown
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def mask_uri_credentials(text: str) -> str:
+    """``mongodb://user:pw@host`` -> ``mongodb://user:****@host``."""
+    scheme, sep, rest = text.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return text
+    credentials, _, host = rest.partition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:****@{host}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a malformed value becomes a :class:`ConfigError` naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        ]
+        raise ConfigError("Invalid configuration: " + "; ".join(lines)) from exc

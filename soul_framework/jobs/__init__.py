@@ -1,0 +1,1 @@
+"""Background work on RQ: Redis connections, queues, and the worker process."""

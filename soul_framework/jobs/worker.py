@@ -1,0 +1,72 @@
+"""The worker process: ``soul worker`` or ``python -m soul_framework.worker``.
+
+Plugins are loaded before the first job so that forked work-horses inherit them. RQ handles
+SIGTERM as a warm shutdown (the running job finishes, then the worker exits) and a second
+SIGTERM as a cold one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from rq import SimpleWorker, Worker
+
+from soul_framework.config import Settings, mask_uri_credentials
+from soul_framework.jobs.connection import redis_url, sync_redis
+from soul_framework.jobs.queues import QUEUE_NAMES
+from soul_framework.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+REDIS_WAIT_LOG_EVERY_SECONDS = 10.0
+
+_process_runtime: Runtime | None = None
+
+
+def process_runtime() -> Runtime:
+    """The runtime this worker built in :func:`run_worker`; jobs reach plugins through it."""
+    if _process_runtime is None:
+        raise RuntimeError("no worker runtime: jobs run inside `soul worker`")
+    return _process_runtime
+
+
+def worker_class(settings: Settings) -> type[Worker]:
+    """A forking worker on Linux (a job that crashes cannot take the worker with it);
+    RQ's SimpleWorker where fork is missing or unsafe (Windows, macOS)."""
+    return Worker if settings.use_fork_worker else SimpleWorker
+
+
+def wait_for_redis(connection: redis.Redis) -> None:
+    """Block until Redis answers, saying so now and then, so a worker can start first."""
+    waited_since = time.monotonic()
+    last_said = 0.0
+    while True:
+        try:
+            connection.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            waited = time.monotonic() - waited_since
+            if waited - last_said >= REDIS_WAIT_LOG_EVERY_SECONDS or last_said == 0.0:
+                log.warning("waiting for Redis (%.0fs so far): %s", waited, exc)
+                last_said = waited or 0.001
+            time.sleep(0.5)
+
+
+def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
+    """Load plugins, connect, and work the queues until stopped. Returns RQ's result."""
+    global _process_runtime
+    _process_runtime = Runtime.build(settings)
+    connection = sync_redis(settings)
+    wait_for_redis(connection)
+    cls = worker_class(settings)
+    worker = cls(list(QUEUE_NAMES), connection=connection, name=name)
+    log.info(
+        "worker %s (%s) on %s, queues %s",
+        worker.name,
+        cls.__name__,
+        mask_uri_credentials(redis_url(settings)),
+        ", ".join(QUEUE_NAMES),
+    )
+    return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())

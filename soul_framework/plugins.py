@@ -1,0 +1,279 @@
+"""Building the plugin manager: entry points, allow and block lists, and what plugins register.
+
+Every process builds its own manager (``create_app`` and the worker's ``main``); there is no
+module-global one, so tests never leak plugins into each other. Bundled plugins come in through
+the same entry-point group as third-party ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+
+from soul_framework import PROJECT_NAME, hookspecs
+from soul_framework.config import Settings
+from soul_framework.errors import MissingCapabilityError, PluginConflictError, PluginError
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = PROJECT_NAME
+
+FAMILIES: dict[str, str] = {
+    "emotion_model": "register_emotion_models",
+    "personality_schema": "register_personality_schemas",
+    "llm_provider": "register_llm_providers",
+    "store": "register_stores",
+    "scheduled_task": "register_scheduled_tasks",
+    "prompt_section": "register_prompt_sections",
+}
+"""Registration family -> the hook that fills it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """Where a loaded plugin came from."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+
+
+class SoulPluginManager(pluggy.PluginManager):
+    """A pluggy manager that remembers which distribution each plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT_NAME)
+        self.add_hookspecs(hookspecs)
+        self.info: dict[str, PluginInfo] = {}
+        self.failures: dict[str, str] = {}
+        """Plugin name -> why it was skipped (non-strict loading)."""
+
+    def add(self, plugin: object, info: PluginInfo) -> None:
+        """Register ``plugin`` and check its hook implementations all name a known hook."""
+        self.register(plugin, name=info.name)
+        try:
+            self.check_pending()
+        except pluggy.PluginValidationError:
+            self.unregister(plugin)
+            raise
+        self.info[info.name] = info
+
+    def hooks_of(self, name: str) -> list[str]:
+        """The names of the hooks plugin ``name`` implements, sorted."""
+        plugin = self.get_plugin(name)
+        return sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
+
+
+def build_plugin_manager(
+    settings: Settings, extra_plugins: Iterable[tuple[str, object]] = ()
+) -> SoulPluginManager:
+    """Load the installed plugins that the settings allow, plus ``extra_plugins``.
+
+    ``extra_plugins`` are ``(name, module_or_object)`` pairs registered after the entry points
+    (tests and embedding applications use them). A plugin that fails to load or implements an
+    unknown hook is logged with its distribution and skipped, unless ``SOUL_STRICT_PLUGINS``
+    is set, in which case start-up stops with :class:`PluginError`.
+    """
+    pm = SoulPluginManager()
+    for ep in _entry_points():
+        if not _wanted(ep.name, settings):
+            continue
+        info = PluginInfo(ep.name, *_distribution_of(ep))
+        try:
+            pm.add(ep.load(), info)
+        except Exception as exc:  # any import-time failure of foreign code
+            _refuse(pm, settings, info, exc)
+    for name, plugin in extra_plugins:
+        info = PluginInfo(name, None, None)
+        try:
+            pm.add(plugin, info)
+        except Exception as exc:
+            _refuse(pm, settings, info, exc)
+    if settings.soul_trace_hooks:
+        pm.add_hookcall_monitoring(_trace_before, _trace_after)
+    return pm
+
+
+def _entry_points() -> list[EntryPoint]:
+    # The same name installed twice (e.g. two copies on sys.path) loads once.
+    unique: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        unique.setdefault(ep.name, ep)
+    return sorted(unique.values(), key=lambda ep: ep.name)
+
+
+def _wanted(name: str, settings: Settings) -> bool:
+    allowed = settings.allowed_plugins
+    if allowed and name not in allowed:
+        return False
+    return name not in settings.disabled_plugins
+
+
+def _distribution_of(ep: EntryPoint) -> tuple[str | None, str | None]:
+    dist = ep.dist
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def _refuse(pm: SoulPluginManager, settings: Settings, info: PluginInfo, exc: Exception) -> None:
+    where = f"plugin {info.name!r}" + (
+        f" from distribution {info.distribution} {info.version}" if info.distribution else ""
+    )
+    reason = f"{type(exc).__name__}: {exc}"
+    if settings.soul_strict_plugins:
+        raise PluginError(f"Could not load {where}: {reason}") from exc
+    log.error("skipping %s: %s (set SOUL_STRICT_PLUGINS=1 to make this fatal)", where, reason)
+    pm.failures[info.name] = reason
+
+
+def _trace_before(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+    log.info(
+        "hook %s -> %s (args: %s)",
+        hook_name,
+        ", ".join(impl.plugin_name for impl in hook_impls),
+        ", ".join(sorted(kwargs)),
+    )
+    _trace_started[hook_name] = time.perf_counter()
+
+
+def _trace_after(outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: Any) -> None:
+    started = _trace_started.pop(hook_name, time.perf_counter())
+    log.info("hook %s done in %.3f ms", hook_name, (time.perf_counter() - started) * 1000)
+
+
+_trace_started: dict[str, float] = {}
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One factory a plugin registered in one family."""
+
+    family: str
+    name: str
+    factory: Callable[[Settings], Any]
+    plugin: str
+
+
+@dataclass
+class Registry:
+    """Everything the registration hooks handed over, by family and name."""
+
+    pm: SoulPluginManager
+    entries: dict[str, dict[str, Registration]] = field(default_factory=dict)
+    blueprints: list[tuple[str, Any]] = field(default_factory=list)
+
+    def names(self, family: str) -> list[str]:
+        return sorted(self.entries.get(family, {}))
+
+    def get(self, family: str, name: str) -> Registration | None:
+        return self.entries.get(family, {}).get(name)
+
+    def all(self, family: str) -> list[Registration]:
+        return [self.entries[family][n] for n in self.names(family)]
+
+
+def collect_registrations(pm: SoulPluginManager) -> Registry:
+    """Call every registration hook once, plugin by plugin, and detect duplicate names."""
+    registry = Registry(pm)
+    for family, hook_name in FAMILIES.items():
+        found: dict[str, Registration] = {}
+        for plugin_name, register in _per_plugin(pm, hook_name):
+
+            def add(factory: Any, *, _plugin: str = plugin_name, _family: str = family) -> None:
+                name = getattr(factory, "name", None)
+                if not isinstance(name, str) or not name:
+                    raise PluginError(
+                        f"plugin {_plugin!r} registered a {_family.replace('_', ' ')} "
+                        f"without a 'name' attribute: {factory!r}"
+                    )
+                if name in found:
+                    raise PluginConflictError(
+                        f"two plugins both register a {_family.replace('_', ' ')} named "
+                        f"{name!r}: {_describe(pm, found[name].plugin)} and "
+                        f"{_describe(pm, _plugin)}; disable one with SOUL_DISABLE_PLUGINS"
+                    )
+                found[name] = Registration(_family, name, factory, _plugin)
+
+            register(add)
+        registry.entries[family] = found
+    for plugin_name, register in _per_plugin(pm, "register_blueprints"):
+        register(lambda bp, _plugin=plugin_name: registry.blueprints.append((_plugin, bp)))
+    return registry
+
+
+def _per_plugin(pm: SoulPluginManager, hook_name: str) -> list[tuple[str, Callable[[Any], None]]]:
+    """Each implementation of a ``register`` hook as ``(plugin name, call(register))``.
+
+    Called one plugin at a time (in pluggy's call order) so that a duplicate can name both
+    plugins; pluggy's own call loop cannot say which plugin passed which object.
+    """
+    caller = getattr(pm.hook, hook_name)
+    calls = []
+    for impl in reversed(caller.get_hookimpls()):
+        calls.append((impl.plugin_name, lambda register, _f=impl.function: _f(register=register)))
+    return calls
+
+
+def _describe(pm: SoulPluginManager, plugin_name: str) -> str:
+    info = pm.info.get(plugin_name)
+    if info and info.distribution:
+        return f"{plugin_name!r} (from {info.distribution} {info.version})"
+    return repr(plugin_name)
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The plugin chosen for each single-choice family, by registered name."""
+
+    emotion_model: str
+    personality_schema: str
+    llm_provider: str
+    store: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "emotion_model": self.emotion_model,
+            "personality_schema": self.personality_schema,
+            "llm_provider": self.llm_provider,
+            "store": self.store,
+        }
+
+
+def select(settings: Settings, registry: Registry) -> Selection:
+    """Pick one plugin per family from the settings; a missing one names the variable to set."""
+    llm_variable = "LLM_PROVIDER" if settings.llm_provider else "LLM_MODE (or LLM_PROVIDER)"
+    store_variable = (
+        "STORAGE_BACKEND"
+        if settings.storage_backend
+        else ("STORAGE_BACKEND (or MONGO_CONNECTION*)")
+    )
+    emotion_variable = "SOUL_EMOTION_MODEL" if settings.soul_emotion_model else "MODE"
+    schema_variable = "SOUL_PERSONALITY_SCHEMA" if settings.soul_personality_schema else "MODE"
+    wanted = {
+        "emotion_model": (settings.emotion_model_name, emotion_variable),
+        "personality_schema": (settings.personality_schema_name, schema_variable),
+        "llm_provider": (settings.llm_provider_name, llm_variable),
+        "store": (settings.store_name, store_variable),
+    }
+    for family, (name, variable) in wanted.items():
+        if registry.get(family, name) is None:
+            what = family.replace("_", " ")
+            available = ", ".join(registry.names(family)) or "none"
+            raise MissingCapabilityError(
+                f"No {what} named {name!r} is registered (installed: {available}). "
+                f"Set {variable} to one of those, or install a plugin that provides {name!r}."
+            )
+    return Selection(**{family: name for family, (name, _) in wanted.items()})

@@ -1,0 +1,38 @@
+"""``soul serve``: the API alone on Hypercorn, for production (one process per replica)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from soul_framework.api import create_app
+from soul_framework.config import Settings
+
+GRACEFUL_TIMEOUT_SECONDS = 10.0
+
+
+def hypercorn_config(host: str, port: int) -> Config:
+    config = Config()
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.include_server_header = False  # no server banner with versions
+    config.accesslog = None  # the app logs one line per request, with its request id
+    config.errorlog = logging.getLogger("hypercorn.error")  # through our handlers, once
+    config.graceful_timeout = GRACEFUL_TIMEOUT_SECONDS
+    return config
+
+
+async def serve_api(settings: Settings, host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM, then finish open requests and stop."""
+    app = create_app(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
+            pass
+    await serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
