@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -186,29 +187,37 @@ def collect_registrations(pm: SoulPluginManager) -> Registry:
     """Call every registration hook once, plugin by plugin, and detect duplicate names."""
     registry = Registry(pm)
     for family, hook_name in FAMILIES.items():
-        found: dict[str, Registration] = {}
+        collector = _Collector(pm, family)
         for plugin_name, register in _per_plugin(pm, hook_name):
-
-            def add(factory: Any, *, _plugin: str = plugin_name, _family: str = family) -> None:
-                name = getattr(factory, "name", None)
-                if not isinstance(name, str) or not name:
-                    raise PluginError(
-                        f"plugin {_plugin!r} registered a {_family.replace('_', ' ')} "
-                        f"without a 'name' attribute: {factory!r}"
-                    )
-                if name in found:
-                    raise PluginConflictError(
-                        f"two plugins both register a {_family.replace('_', ' ')} named "
-                        f"{name!r}: {_describe(pm, found[name].plugin)} and "
-                        f"{_describe(pm, _plugin)}; disable one with SOUL_DISABLE_PLUGINS"
-                    )
-                found[name] = Registration(_family, name, factory, _plugin)
-
-            register(add)
-        registry.entries[family] = found
+            register(partial(collector.add, plugin_name))
+        registry.entries[family] = collector.found
     for plugin_name, register in _per_plugin(pm, "register_blueprints"):
         register(lambda bp, _plugin=plugin_name: registry.blueprints.append((_plugin, bp)))
     return registry
+
+
+@dataclass
+class _Collector:
+    """The ``register`` callable of one family: checks names, refuses duplicates."""
+
+    pm: SoulPluginManager
+    family: str
+    found: dict[str, Registration] = field(default_factory=dict)
+
+    def add(self, plugin: str, factory: Any) -> None:
+        what = self.family.replace("_", " ")
+        name = getattr(factory, "name", None)
+        if not isinstance(name, str) or not name:
+            raise PluginError(
+                f"plugin {plugin!r} registered a {what} without a 'name' attribute: {factory!r}"
+            )
+        if name in self.found:
+            raise PluginConflictError(
+                f"two plugins both register a {what} named {name!r}: "
+                f"{_describe(self.pm, self.found[name].plugin)} and {_describe(self.pm, plugin)}; "
+                "disable one with SOUL_DISABLE_PLUGINS"
+            )
+        self.found[name] = Registration(self.family, name, factory, plugin)
 
 
 def _per_plugin(pm: SoulPluginManager, hook_name: str) -> list[tuple[str, Callable[[Any], None]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -31,8 +32,7 @@ async def serve_api(settings: Settings, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Windows has no loop signal handlers; Ctrl-C still raises KeyboardInterrupt there.
+        with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-        except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
-            pass
     await serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)

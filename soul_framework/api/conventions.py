@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from quart import Quart, Request, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -26,6 +27,14 @@ class SoulRequest(Request):
 
     def on_json_loading_failed(self, error: Exception) -> None:
         raise InvalidBody(f"The body is not valid JSON: {error}") from error
+
+    async def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> Any:
+        try:
+            return await super().get_json(force=force, silent=silent, cache=cache)
+        except UnicodeDecodeError as error:
+            raise InvalidBody("The body is not valid UTF-8.") from error
 
 
 def install_conventions(app: Quart, settings: Settings) -> None:
