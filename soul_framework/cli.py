@@ -29,15 +29,7 @@ def _settings(**overrides: object) -> Settings:
     return settings
 
 
-@click.group()
-@click.version_option(
-    __version__, prog_name="soul", message=f"%(prog)s %(version)s (API {API_VERSION})"
-)
-def cli() -> None:
-    """Synthetic Soul: companion agents with an inner life."""
-
-
-@cli.command()
+@click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option(
@@ -57,7 +49,7 @@ def up(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     sys.exit(code)
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
@@ -71,7 +63,7 @@ def serve(host: str, port: int) -> None:
         raise click.ClickException(exc.message) from exc
 
 
-@cli.command()
+@click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown in /v1/meta/queue.")
 def worker(burst: bool, name: str | None) -> None:
@@ -85,7 +77,7 @@ def worker(burst: bool, name: str | None) -> None:
         raise click.ClickException(exc.message) from exc
 
 
-@cli.command()
+@click.command()
 def plugins() -> None:
     """List installed plugins, their versions and hooks, and which ones are selected."""
     from soul_framework.runtime import Runtime
@@ -111,7 +103,7 @@ def plugins() -> None:
         click.echo(f"{name}  (NOT LOADED: {reason})")
 
 
-@cli.command("config")
+@click.command("config")
 def show_config() -> None:
     """Show the effective settings, secrets masked."""
     settings = _settings()
@@ -123,6 +115,28 @@ def show_config() -> None:
         f"{'(environment)'.ljust(width)}  "
         f"{'development' if settings.is_development else 'production'}"
     )
+
+
+BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config)
+
+
+def build_cli() -> click.Group:
+    """The ``soul`` group: the built-in commands plus those plugins add.
+
+    Built fresh on each call, so plugin commands never leak between uses (or tests).
+    """
+
+    @click.group(name="soul")
+    @click.version_option(
+        __version__, prog_name="soul", message=f"%(prog)s %(version)s (API {API_VERSION})"
+    )
+    def soul() -> None:
+        """Synthetic Soul: companion agents with an inner life."""
+
+    for command in BUILT_IN_COMMANDS:
+        soul.add_command(command)
+    _add_plugin_commands(soul)
+    return soul
 
 
 def _add_plugin_commands(group: click.Group) -> None:
@@ -138,8 +152,7 @@ def _add_plugin_commands(group: click.Group) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _add_plugin_commands(cli)
-    cli.main(args=argv, prog_name="soul")
+    build_cli().main(args=argv, prog_name="soul")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""``python -m soul_framework.worker``: the same as ``soul worker``."""
+"""``python -m soul_framework.worker [OPTIONS]``: the same as ``soul worker [OPTIONS]``."""
+
+import sys
 
 from soul_framework.cli import main
 
 if __name__ == "__main__":
-    main(["worker"])
+    main(["worker", *sys.argv[1:]])

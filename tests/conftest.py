@@ -45,8 +45,16 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         upper = name.upper()
         if upper.startswith(("SOUL_", "MONGO_", "OPENAI_", "OLLAMA_", "GPT_", "LLM_")) or upper in {
-            "APP_ENV", "BOT_NAME", "MODE", "STORAGE_BACKEND", "PERSONALITY", "JWT_SECRET_ENV",
-            "ARGON2_PEPPER_ENV", "WEB_UI_DOMAIN", "DATABASE_NAME", "REDIS_TLS_URL",
+            "APP_ENV",
+            "BOT_NAME",
+            "MODE",
+            "STORAGE_BACKEND",
+            "PERSONALITY",
+            "JWT_SECRET_ENV",
+            "ARGON2_PEPPER_ENV",
+            "WEB_UI_DOMAIN",
+            "DATABASE_NAME",
+            "REDIS_TLS_URL",
         }:
             monkeypatch.delenv(name, raising=False)
 
@@ -66,9 +74,7 @@ def install_distribution(
     def install(name: str, entry_points: dict[str, str], modules: dict[str, str]) -> Path:
         dist_info = site / f"{name.replace('-', '_')}-1.0.dist-info"
         dist_info.mkdir()
-        (dist_info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"
-        )
+        (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
         lines = "".join(f"{ep} = {target}\n" for ep, target in entry_points.items())
         (dist_info / "entry_points.txt").write_text(f"[soul_framework]\n{lines}")
         for module, source in modules.items():

@@ -50,8 +50,11 @@ def test_dotenv_file_is_read(monkeypatch, tmp_path):
 def test_legacy_mongo_connection_is_the_fallback():
     settings = Settings(_env_file=None, mongo_connection="mongodb://legacy/")
     assert settings.mongo_uri == "mongodb://legacy/"
-    local = Settings(_env_file=None, mongo_connection="mongodb://legacy/",
-                     mongo_connection_local="mongodb://local/")
+    local = Settings(
+        _env_file=None,
+        mongo_connection="mongodb://legacy/",
+        mongo_connection_local="mongodb://local/",
+    )
     assert local.mongo_uri == "mongodb://local/"
 
 
@@ -90,8 +93,9 @@ def test_production_refuses_unsafe_secrets(jwt, pepper, variable):
 
 
 def test_production_accepts_strong_secrets_and_development_needs_none():
-    Settings(_env_file=None, jwt_secret_env=STRONG_JWT, argon2_pepper_env=STRONG_PEPPER)\
-        .check_secrets()
+    Settings(
+        _env_file=None, jwt_secret_env=STRONG_JWT, argon2_pepper_env=STRONG_PEPPER
+    ).check_secrets()
     Settings(_env_file=None, app_env="development").check_secrets()
 
 

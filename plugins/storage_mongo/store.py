@@ -50,7 +50,7 @@ class MongoStore:
         # The client connects lazily; creating it here checks the URI at start.
         try:
             _ = self.client
-        except PyMongoError as exc:
+        except (PyMongoError, ValueError) as exc:
             raise ConfigError(f"The MongoDB URI is not valid: {exc}") from exc
 
     async def close(self) -> None:

@@ -28,9 +28,7 @@ class SoulRequest(Request):
     def on_json_loading_failed(self, error: Exception) -> None:
         raise InvalidBody(f"The body is not valid JSON: {error}") from error
 
-    async def get_json(
-        self, force: bool = False, silent: bool = False, cache: bool = True
-    ) -> Any:
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         try:
             return await super().get_json(force=force, silent=silent, cache=cache)
         except UnicodeDecodeError as error:

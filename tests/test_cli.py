@@ -1,0 +1,218 @@
+"""The ``soul`` command, run for real as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from soul_framework.testing import free_port
+from tests.plugins_for_tests import BUNDLED_PLUGIN_NAMES
+
+SOUL = [sys.executable, "-m", "soul_framework.cli"]
+
+
+def run_soul(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [*SOUL, *args], capture_output=True, text=True, timeout=60, env=env, cwd=cwd
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test process's environment (already stripped of the developer's settings)."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(extra)
+    return env
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as exc:  # the service is still starting
+            last_error = exc
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last error: {last_error})")
+
+
+def test_version_and_help():
+    result = run_soul("--version")
+    assert result.returncode == 0
+    assert "API 1.2.0" in result.stdout
+    help_text = run_soul("--help").stdout
+    for command in ("up", "serve", "worker", "plugins", "config"):
+        assert command in help_text
+
+
+def test_plugins_command_lists_bundled_and_selected(tmp_path):
+    result = run_soul("plugins", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in BUNDLED_PLUGIN_NAMES:
+        assert f"{name}  (synthetic-soul" in result.stdout
+    assert "store: sqlite  [selected]" in result.stdout
+    assert "store: mongo\n" in result.stdout
+    assert "llm provider: ollama  [selected]" in result.stdout
+
+
+def test_plugins_command_reports_a_missing_capability(tmp_path):
+    result = run_soul("plugins", env=clean_env(LLM_PROVIDER="nobody"), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Set LLM_PROVIDER" in result.stderr
+
+
+def test_config_command_masks_secrets(tmp_path):
+    env = clean_env(
+        JWT_SECRET_ENV="a-very-secret-value-that-must-not-show",
+        MONGO_CONNECTION="mongodb://soul:hunter2@db.example.org/",
+    )
+    result = run_soul("config", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "a-very-secret-value" not in result.stdout
+    assert "hunter2" not in result.stdout
+    assert "JWT_SECRET_ENV" in result.stdout
+    assert "********" in result.stdout
+    assert "production" in result.stdout
+
+
+def test_serve_refuses_placeholder_secrets_in_production(tmp_path):
+    env = clean_env(JWT_SECRET_ENV="changeme", ARGON2_PEPPER_ENV="changeme")
+    result = run_soul("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "JWT_SECRET_ENV" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr
+
+
+def test_worker_registers_and_stops_on_sigterm(tmp_path, redis_url):
+    name = f"cli-test-{os.getpid()}"
+    process = subprocess.Popen(
+        [*SOUL, "worker", "--name", name],
+        env=clean_env(REDIS_URL=redis_url, APP_ENV="development"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    connection = redis.Redis.from_url(redis_url)
+    try:
+        wait_for(lambda: connection.sismember("rq:workers", f"rq:worker:{name}"))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert not connection.sismember("rq:workers", f"rq:worker:{name}")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        connection.close()
+
+
+def test_python_m_worker_is_the_same_command(tmp_path, redis_url):
+    result = subprocess.run(
+        [sys.executable, "-m", "soul_framework.worker", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0
+    assert "--burst" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("external_redis", [False, True], ids=["embedded-redis", "redis-url"])
+def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_redis):
+    port = free_port()
+    data_dir = tmp_path / "data"
+    env = clean_env(REDIS_URL=redis_url) if external_redis else clean_env()
+    process = subprocess.Popen(
+        [*SOUL, "up", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    descendants: list[psutil.Process] = []
+    try:
+        wait_for(lambda: get_json(f"{base}/v1/meta/ping") == {"status": "ok"}, timeout=60)
+        queue = wait_for(
+            lambda: (q := get_json(f"{base}/v1/meta/queue"))["worker_count"] >= 1 and q,
+            timeout=30,
+        )
+        assert queue["status"] == "ok"
+        assert queue["redis_ok"] is True
+        names = {p["name"] for p in get_json(f"{base}/v1/meta/plugins")["plugins"]}
+        assert set(BUNDLED_PLUGIN_NAMES) <= names
+        assert get_json(f"{base}/v1/")["active_agent"] == "Jasmine"
+        secrets_file = data_dir / "secrets.env"
+        assert secrets_file.stat().st_mode & 0o777 == 0o600
+        assert (data_dir / "soul.db").exists()
+        if not external_redis:
+            assert (data_dir / "redis" / "redis.log").exists()
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        assert len(descendants) >= (2 if external_redis else 3)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output = process.communicate(timeout=40)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
+    assert process.returncode == 0, output
+    assert f"Synthetic Soul is up at {base}" in output
+    _gone, alive = psutil.wait_procs(descendants, timeout=10)
+    assert alive == [], f"orphans left: {alive}"
+    if external_redis:
+        # The worker said goodbye to the shared Redis instead of lingering as a ghost.
+        connection = redis.Redis.from_url(redis_url)
+        try:
+            assert not [w for w in connection.smembers("rq:workers") if b"soul-up-" in w]
+        finally:
+            connection.close()
+
+
+@pytest.mark.slow
+def test_soul_up_restarts_a_worker_that_dies(tmp_path, redis_url):
+    port = free_port()
+    process = subprocess.Popen(
+        [*SOUL, "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        env=clean_env(REDIS_URL=redis_url),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: get_json(f"{base}/v1/meta/queue")["worker_count"] >= 1, timeout=60)
+        worker = next(
+            p for p in psutil.Process(process.pid).children() if "worker" in " ".join(p.cmdline())
+        )
+        worker.kill()
+        worker.wait(10)
+
+        def replaced() -> bool:
+            children = psutil.Process(process.pid).children()
+            return any("worker" in " ".join(p.cmdline()) and p.pid != worker.pid for p in children)
+
+        wait_for(replaced, timeout=20)
+        wait_for(lambda: get_json(f"{base}/v1/meta/queue")["worker_count"] >= 1, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=40)[0]
+    assert "worker-1 exited with -9; restarting" in output
