@@ -148,7 +148,7 @@ class Supervisor:
         try:
             self._start_all()
             if not self._wait_until_ready():
-                return 1
+                return 0 if self._stopping else 1
             self.say(f"Synthetic Soul is up at {self.url}  (API docs: {self.url}/docs)")
             self.say("Press Ctrl-C to stop.")
             while not self._stopping:
@@ -192,7 +192,7 @@ class Supervisor:
                     if response.status == 200:
                         return True
             except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+                time.sleep(0.05)
         if not self._stopping:
             self.say(f"the API did not answer at {self.url} within {READY_TIMEOUT_SECONDS:.0f}s")
         return False

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -51,6 +52,48 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
             last_error = exc
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last error: {last_error})")
+
+
+class SoulUp:
+    """``soul up`` as a child process, its output collected line by line as it comes."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data_dir = tmp_path / "data"
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [*SOUL, "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_until_up(self) -> None:
+        wait_for(lambda: f"Synthetic Soul is up at {self.base}" in self.output, timeout=60)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self._reader.join(5)
+        return code
 
 
 def test_version_and_help():
@@ -135,46 +178,28 @@ def test_python_m_worker_is_the_same_command(tmp_path, redis_url):
 @pytest.mark.slow
 @pytest.mark.parametrize("external_redis", [False, True], ids=["embedded-redis", "redis-url"])
 def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_redis):
-    port = free_port()
-    data_dir = tmp_path / "data"
-    env = clean_env(REDIS_URL=redis_url) if external_redis else clean_env()
-    process = subprocess.Popen(
-        [*SOUL, "up", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    up = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url) if external_redis else clean_env())
     descendants: list[psutil.Process] = []
     try:
-        wait_for(lambda: get_json(f"{base}/v1/meta/ping") == {"status": "ok"}, timeout=60)
+        up.wait_until_up()
         queue = wait_for(
-            lambda: (q := get_json(f"{base}/v1/meta/queue"))["worker_count"] >= 1 and q,
+            lambda: (q := get_json(f"{up.base}/v1/meta/queue"))["worker_count"] >= 1 and q,
             timeout=30,
         )
         assert queue["status"] == "ok"
         assert queue["redis_ok"] is True
-        names = {p["name"] for p in get_json(f"{base}/v1/meta/plugins")["plugins"]}
+        names = {p["name"] for p in get_json(f"{up.base}/v1/meta/plugins")["plugins"]}
         assert set(BUNDLED_PLUGIN_NAMES) <= names
-        assert get_json(f"{base}/v1/")["active_agent"] == "Jasmine"
-        secrets_file = data_dir / "secrets.env"
-        assert secrets_file.stat().st_mode & 0o777 == 0o600
-        assert (data_dir / "soul.db").exists()
+        assert get_json(f"{up.base}/v1/")["active_agent"] == "Jasmine"
+        assert (up.data_dir / "secrets.env").stat().st_mode & 0o777 == 0o600
+        assert (up.data_dir / "soul.db").exists()
         if not external_redis:
-            assert (data_dir / "redis" / "redis.log").exists()
-        descendants = psutil.Process(process.pid).children(recursive=True)
+            assert (up.data_dir / "redis" / "redis.log").exists()
+        descendants = psutil.Process(up.process.pid).children(recursive=True)
         assert len(descendants) >= (2 if external_redis else 3)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output = process.communicate(timeout=40)[0]
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output = process.communicate()[0]
-    assert process.returncode == 0, output
-    assert f"Synthetic Soul is up at {base}" in output
+        code = up.stop()
+    assert code == 0, up.output
     _gone, alive = psutil.wait_procs(descendants, timeout=10)
     assert alive == [], f"orphans left: {alive}"
     if external_redis:
@@ -187,32 +212,51 @@ def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_
 
 
 @pytest.mark.slow
-def test_soul_up_restarts_a_worker_that_dies(tmp_path, redis_url):
-    port = free_port()
-    process = subprocess.Popen(
-        [*SOUL, "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-        env=clean_env(REDIS_URL=redis_url),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def test_soul_up_keeps_its_secrets_across_restarts(tmp_path, redis_url):
+    first = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url))
     try:
-        wait_for(lambda: get_json(f"{base}/v1/meta/queue")["worker_count"] >= 1, timeout=60)
+        first.wait_until_up()
+    finally:
+        first.stop()
+    secrets_before = (first.data_dir / "secrets.env").read_text()
+    second = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url))
+    try:
+        second.wait_until_up()
+    finally:
+        assert second.stop() == 0
+    assert (second.data_dir / "secrets.env").read_text() == secrets_before
+
+
+@pytest.mark.slow
+def test_soul_up_stopped_while_starting_exits_cleanly(tmp_path, redis_url):
+    up = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url))
+    wait_for(lambda: "worker" in up.output or psutil.Process(up.process.pid).children())
+    children = psutil.Process(up.process.pid).children(recursive=True)
+    assert up.stop() == 0, up.output
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
+
+
+@pytest.mark.slow
+def test_soul_up_restarts_a_worker_that_dies(tmp_path, redis_url):
+    up = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url))
+    try:
+        up.wait_until_up()
+        wait_for(lambda: get_json(f"{up.base}/v1/meta/queue")["worker_count"] >= 1, timeout=30)
         worker = next(
-            p for p in psutil.Process(process.pid).children() if "worker" in " ".join(p.cmdline())
+            p
+            for p in psutil.Process(up.process.pid).children()
+            if "worker" in " ".join(p.cmdline())
         )
         worker.kill()
         worker.wait(10)
 
         def replaced() -> bool:
-            children = psutil.Process(process.pid).children()
+            children = psutil.Process(up.process.pid).children()
             return any("worker" in " ".join(p.cmdline()) and p.pid != worker.pid for p in children)
 
         wait_for(replaced, timeout=20)
-        wait_for(lambda: get_json(f"{base}/v1/meta/queue")["worker_count"] >= 1, timeout=30)
+        wait_for(lambda: get_json(f"{up.base}/v1/meta/queue")["worker_count"] >= 1, timeout=30)
     finally:
-        process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=40)[0]
-    assert "worker-1 exited with -9; restarting" in output
+        up.stop()
+    assert "worker-1 exited with -9; restarting" in up.output

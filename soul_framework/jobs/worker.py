@@ -21,6 +21,10 @@ from soul_framework.runtime import Runtime
 log = logging.getLogger(__name__)
 
 REDIS_WAIT_LOG_EVERY_SECONDS = 10.0
+WORKER_TTL_SECONDS = 60
+"""How long a silent worker stays listed: RQ heartbeats every TTL-15 s and lets the key expire
+TTL+60 s after the last beat, so a worker killed without a goodbye leaves /v1/meta/queue within
+about two minutes (RQ's default of 420 s would keep a ghost for eight)."""
 
 _process_runtime: Runtime | None = None
 
@@ -61,7 +65,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     connection = sync_redis(settings)
     wait_for_redis(connection)
     cls = worker_class(settings)
-    worker = cls(list(QUEUE_NAMES), connection=connection, name=name)
+    worker = cls(list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS)
     log.info(
         "worker %s (%s) on %s, queues %s",
         worker.name,
