@@ -97,7 +97,7 @@ def build_plugin_manager(
         except Exception as exc:
             _refuse(pm, settings, info, exc)
     if settings.soul_trace_hooks:
-        pm.add_hookcall_monitoring(_trace_before, _trace_after)
+        _install_tracing(pm)
     return pm
 
 
@@ -134,22 +134,24 @@ def _refuse(pm: SoulPluginManager, settings: Settings, info: PluginInfo, exc: Ex
     pm.failures[info.name] = reason
 
 
-def _trace_before(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
-    log.info(
-        "hook %s -> %s (args: %s)",
-        hook_name,
-        ", ".join(impl.plugin_name for impl in hook_impls),
-        ", ".join(sorted(kwargs)),
-    )
-    _trace_started[hook_name] = time.perf_counter()
+def _install_tracing(pm: SoulPluginManager) -> None:
+    """Log each hook call: which plugins answer it, with which arguments, and how long it took."""
+    started: list[float] = []  # a stack, so that a hook called inside another one nests
 
+    def before(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+        log.info(
+            "hook %s -> %s (args: %s)",
+            hook_name,
+            ", ".join(impl.plugin_name for impl in hook_impls) or "no implementation",
+            ", ".join(sorted(kwargs)),
+        )
+        started.append(time.perf_counter())
 
-def _trace_after(outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: Any) -> None:
-    started = _trace_started.pop(hook_name, time.perf_counter())
-    log.info("hook %s done in %.3f ms", hook_name, (time.perf_counter() - started) * 1000)
+    def after(outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: Any) -> None:
+        elapsed_ms = (time.perf_counter() - started.pop()) * 1000
+        log.info("hook %s done in %.3f ms", hook_name, elapsed_ms)
 
-
-_trace_started: dict[str, float] = {}
+    pm.add_hookcall_monitoring(before, after)
 
 
 # --- registrations --------------------------------------------------------------------------

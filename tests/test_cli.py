@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -85,8 +86,8 @@ class SoulUp:
     def wait_until_up(self) -> None:
         wait_for(lambda: f"Synthetic Soul is up at {self.base}" in self.output, timeout=60)
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
         try:
             code = self.process.wait(timeout=40)
         except subprocess.TimeoutExpired:
@@ -223,7 +224,7 @@ def test_soul_up_keeps_its_secrets_across_restarts(tmp_path, redis_url):
     try:
         second.wait_until_up()
     finally:
-        assert second.stop() == 0
+        assert second.stop(signal.SIGINT) == 0  # Ctrl-C
     assert (second.data_dir / "secrets.env").read_text() == secrets_before
 
 
@@ -260,3 +261,34 @@ def test_soul_up_restarts_a_worker_that_dies(tmp_path, redis_url):
     finally:
         up.stop()
     assert "worker-1 exited with -9; restarting" in up.output
+
+
+@pytest.mark.slow
+def test_soul_up_killed_outright_leaves_no_orphans(tmp_path):
+    """Even SIGKILL, which gives soul up no chance to clean up: the children follow it."""
+    up = SoulUp(tmp_path, clean_env())
+    up.wait_until_up()
+    children = psutil.Process(up.process.pid).children(recursive=True)
+    assert any("redis-server" in p.name() for p in children)
+    up.process.kill()
+    up.process.wait(10)
+    _gone, alive = psutil.wait_procs(children, timeout=20)
+    assert alive == [], f"orphans left: {alive}"
+
+
+@pytest.mark.slow
+def test_soul_up_reports_a_port_in_use(tmp_path, redis_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*SOUL, "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+            env=clean_env(REDIS_URL=redis_url),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    assert result.returncode == 1
+    assert "the API process exited at start" in result.stdout
