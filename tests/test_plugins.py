@@ -11,15 +11,9 @@ from soul_framework import hookimpl
 from soul_framework.errors import MissingCapabilityError, PluginConflictError, PluginError
 from soul_framework.plugins import build_plugin_manager, collect_registrations, select
 from soul_framework.runtime import Runtime
+from tests.plugins_for_tests import BUNDLED_PLUGIN_NAMES
 
-BUNDLED = {
-    "emotions_lite",
-    "emotions_rich",
-    "llm_openai",
-    "llm_ollama",
-    "storage_mongo",
-    "storage_sqlite",
-}
+BUNDLED = set(BUNDLED_PLUGIN_NAMES)
 
 GOOD_PLUGIN = """
 from soul_framework import hookimpl
