@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     soul_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest request body accepted; larger ones get 413."""
     soul_log_level: str = "INFO"
+    soul_emotion_history_days: float = Field(default=30, gt=0)
+    """How long emotion samples are kept for charts."""
+    soul_message_retention_days: float = Field(default=365, ge=0)
+    """How long conversation messages are kept; 0 keeps them forever."""
 
     @field_validator("app_env")
     @classmethod

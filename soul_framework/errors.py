@@ -98,3 +98,24 @@ class NotFound(SoulError):
     status = 404
     code = "not_found"
     message = "Resource not found."
+
+
+class Conflict(SoulError):
+    status = 409
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class EmailInUse(Conflict):
+    code = "email_in_use"
+    message = "That email address is already in use."
+
+
+class UsernameInUse(Conflict):
+    code = "username_in_use"
+    message = "That username is already in use."
+
+
+class AlreadyClaimed(Conflict):
+    code = "already_claimed"
+    message = "This account is not a guest account."

@@ -11,10 +11,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pydantic import BaseModel
 
     from soul_framework.config import Settings
+    from soul_framework.domain.accounts import Session, User
+    from soul_framework.domain.agent import Agent, EmotionSample
+    from soul_framework.domain.conversation import Conversation, Message
     from soul_framework.domain.llm import ChatMessage, Completion, ProviderInfo, Tier
+    from soul_framework.domain.memory import Memory, MemoryHit, MemoryScope, Thought
+    from soul_framework.domain.relationship import Relationship
 
 
 @runtime_checkable
@@ -88,19 +95,188 @@ class LLMProvider(Protocol):
 
 @runtime_checkable
 class Store(Protocol):
-    """All persistence of accounts, agents, relationships, conversations and memories.
+    """All persistence: accounts, sessions, agents, relationships, conversations, memories.
 
-    One instance per process. ``open`` connects and prepares (migrations, indexes); ``ping``
-    raises :class:`soul_framework.errors.StorageUnavailable` when the backend cannot be reached.
+    One instance per process, shared by all its requests or jobs. Every method raises
+    :class:`soul_framework.errors.StorageUnavailable` when the backend cannot be reached, and
+    works again once it is back, without a restart. Times are timezone-aware UTC; the caller
+    passes "now" in, so stores never read the clock for domain data.
+
+    Read-modify-write operations take a *change* function (``update_agent``,
+    ``update_relationship``): it receives the stored value and returns the new one. It must be
+    pure, because a backend may call it more than once (optimistic concurrency retries it when
+    another writer got there first); the store guarantees that no concurrent change is lost.
+    The contract suite in ``soul_framework.testing`` checks all of this for any backend.
     """
 
     name: str
 
-    async def open(self) -> None: ...
+    async def open(self) -> None:
+        """Connect and prepare (migrations, indexes). Idempotent."""
+        ...
 
     async def close(self) -> None: ...
 
-    async def ping(self) -> None: ...
+    async def ping(self) -> None:
+        """Raise ``StorageUnavailable`` unless the backend answers now."""
+        ...
+
+    # --- accounts and sessions ----------------------------------------------------------------
+
+    async def create_user(self, user: User) -> None:
+        """Store a new account; ``EmailInUse`` / ``UsernameInUse`` when either is taken."""
+        ...
+
+    async def get_user(self, user_id: str) -> User | None: ...
+
+    async def find_user_by_email(self, email: str) -> User | None:
+        """Case-insensitive."""
+        ...
+
+    async def find_user_by_username(self, username: str) -> User | None:
+        """Case-insensitive."""
+        ...
+
+    async def claim_user(
+        self, user_id: str, *, email: str, username: str, password_hash: str, at: datetime
+    ) -> User:
+        """Turn a guest into a password account in place, atomically.
+
+        Raises ``AlreadyClaimed`` when the account has an email already, ``EmailInUse`` /
+        ``UsernameInUse`` when another account holds either, ``NotFound`` when there is no such
+        account.
+        """
+        ...
+
+    async def create_session(self, session: Session) -> None: ...
+
+    async def get_session(self, session_id: str) -> Session | None: ...
+
+    async def rotate_session(
+        self, session_id: str, refresh_hash: str, successor: Session, at: datetime
+    ) -> bool:
+        """Revoke an active session whose hash matches and store its successor, atomically.
+
+        Returns False (and stores nothing) when the session is unknown, already revoked,
+        expired or the hash differs: of two concurrent rotations exactly one succeeds.
+        """
+        ...
+
+    async def revoke_session(self, session_id: str, at: datetime) -> bool:
+        """Revoke one session; False when it was unknown or revoked already."""
+        ...
+
+    async def revoke_user_sessions(self, user_id: str, at: datetime) -> int:
+        """Revoke every active session of a user; returns how many."""
+        ...
+
+    # --- agents -------------------------------------------------------------------------------
+
+    async def ensure_agent(self, agent: Agent) -> Agent:
+        """Store the agent if no agent has its id yet; return the stored one either way."""
+        ...
+
+    async def get_agent(self, agent_id: str) -> Agent | None: ...
+
+    async def list_agents(self) -> list[Agent]: ...
+
+    async def update_agent(self, agent_id: str, change: Callable[[Agent], Agent]) -> Agent:
+        """Apply ``change`` atomically; the result has ``version`` one higher.
+
+        When the emotion values change, a sample is added to the emotion history. Raises
+        ``NotFound`` when there is no such agent.
+        """
+        ...
+
+    async def emotion_history(
+        self, agent_id: str, *, since: datetime | None, limit: int
+    ) -> list[EmotionSample]:
+        """Samples oldest first: the ``limit`` most recent ones at or after ``since``."""
+        ...
+
+    # --- relationships ------------------------------------------------------------------------
+
+    async def get_relationship(self, agent_id: str, user_id: str) -> Relationship | None: ...
+
+    async def update_relationship(
+        self,
+        agent_id: str,
+        user_id: str,
+        change: Callable[[Relationship], Relationship],
+        *,
+        at: datetime,
+    ) -> Relationship:
+        """Apply ``change`` atomically, starting from a new relationship (created ``at``) when
+        there is none; there is never more than one per agent and user."""
+        ...
+
+    async def recent_relationships(
+        self, agent_id: str, *, since: datetime, limit: int
+    ) -> list[Relationship]:
+        """Relationships with contact at or after ``since``, most recent contact first."""
+        ...
+
+    # --- conversations ------------------------------------------------------------------------
+
+    async def conversation(self, agent_id: str, user_id: str, *, at: datetime) -> Conversation:
+        """The one conversation of this agent and user, created ``at`` when missing."""
+        ...
+
+    async def append_message(self, message: Message) -> Message:
+        """Add a message; returns it with its ``seq`` (one more than the conversation's last)."""
+        ...
+
+    async def list_messages(
+        self, conversation_id: str, *, limit: int, before_seq: int | None
+    ) -> list[Message]:
+        """A page, oldest first: the ``limit`` latest messages with ``seq < before_seq``."""
+        ...
+
+    async def last_agent_initiated(self, conversation_id: str) -> datetime | None:
+        """When the agent last wrote to this user on its own (outreach), if ever."""
+        ...
+
+    # --- memories and thoughts ----------------------------------------------------------------
+
+    async def add_memory(self, memory: Memory) -> None: ...
+
+    async def search_memories(
+        self, agent_id: str, scope: MemoryScope, query: str, *, limit: int
+    ) -> list[MemoryHit]:
+        """Memories in scope whose text matches ``query``, best first (lexical relevance)."""
+        ...
+
+    async def recent_memories(
+        self, agent_id: str, scope: MemoryScope, *, limit: int
+    ) -> list[Memory]:
+        """Memories in scope, most recently accessed first."""
+        ...
+
+    async def mark_recalled(self, memory_ids: Sequence[str], at: datetime) -> None:
+        """Add one to each memory's recall count and set its last access, atomically."""
+        ...
+
+    async def importance_since(
+        self, agent_id: str, scope: MemoryScope, since: datetime, *, max_level: int
+    ) -> int:
+        """Summed importance of memories in scope created at or after ``since`` with
+        ``level <= max_level`` (the trigger for distilling higher-level memories)."""
+        ...
+
+    async def memory_tags(self, agent_id: str, scope: MemoryScope, *, limit: int) -> list[str]:
+        """The most used tags in scope, most used first."""
+        ...
+
+    async def add_thought(self, thought: Thought) -> None: ...
+
+    async def latest_thought(self, agent_id: str) -> Thought | None: ...
+
+    # --- retention ----------------------------------------------------------------------------
+
+    async def prune(self, now: datetime) -> dict[str, int]:
+        """Delete what has outlived its retention (expired sessions, old emotion samples and
+        messages per the settings); returns how many of each kind went."""
+        ...
 
 
 @runtime_checkable

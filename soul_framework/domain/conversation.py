@@ -1,0 +1,33 @@
+"""Conversations between the agent and one user, and their messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    agent_id: str
+    user_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message; ``seq`` orders a conversation (assigned by the store, grows by one)."""
+
+    id: str
+    conversation_id: str
+    sender_id: str
+    sender_username: str
+    from_agent: bool
+    message: str
+    timestamp: datetime
+    purpose: str = ""
+    tone: str = ""
+    expression: str | None = None
+    started_by_agent: bool = False
+    """True for messages the agent sent on its own (outreach), not as a reply."""
+    seq: int = 0
