@@ -409,7 +409,8 @@ class StoreContract:
         assert [m.message for m in older] == ["m2", "m3", "m4", "m5"]
         oldest = await store.list_messages(conversation.id, limit=4, before_seq=older[0].seq)
         assert [m.message for m in oldest] == ["m0", "m1"]
-        assert latest[1].from_agent and latest[1].expression == "happy"
+        assert latest[1].from_agent
+        assert latest[1].expression == "happy"
         assert (latest[1].purpose, latest[1].tone) == ("greet", "warm")
         assert latest[1].timestamp == at(7)
 
