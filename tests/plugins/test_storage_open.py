@@ -18,7 +18,7 @@ async def test_sqlite_opens_in_wal_mode_in_the_data_dir(make_settings, tmp_path)
     try:
         await store.ping()
         assert store.path == tmp_path / "nested" / "data" / "soul.db"
-        mode = await store._run(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
+        mode = await store.db.read(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
         assert mode == "wal"
         assert await store.schema_version() == len(migrations.MIGRATIONS)
     finally:
@@ -41,7 +41,7 @@ async def test_sqlite_migrations_run_forward_once(make_settings, monkeypatch):
         store = SQLiteStore(settings)
         await store.open()
         assert await store.schema_version() == 2
-        rows = await store._run(lambda c: c.execute("SELECT COUNT(*) FROM a").fetchone()[0])
+        rows = await store.db.read(lambda c: c.execute("SELECT COUNT(*) FROM a").fetchone()[0])
         assert rows == 1
         await store.close()
 
