@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its figures; run one with ``python -m bench.<name>``."""
