@@ -18,9 +18,13 @@ def create_user(connection: sqlite3.Connection, user: User) -> None:
             "INSERT INTO users (id, username, username_key, email, password_hash, created_at,"
             " claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                user.id, user.username, user.username.lower(),
-                user.email.lower() if user.email else None, user.password_hash,
-                to_text(user.created_at), to_text(user.claimed_at),
+                user.id,
+                user.username,
+                user.username.lower(),
+                user.email.lower() if user.email else None,
+                user.password_hash,
+                to_text(user.created_at),
+                to_text(user.claimed_at),
             ),
         )
 
@@ -28,9 +32,12 @@ def create_user(connection: sqlite3.Connection, user: User) -> None:
 def _refuse_taken(
     connection: sqlite3.Connection, user_id: str, email: str | None, username: str
 ) -> None:
-    if email and connection.execute(
-        "SELECT 1 FROM users WHERE email = ? AND id != ?", (email.lower(), user_id)
-    ).fetchone():
+    if (
+        email
+        and connection.execute(
+            "SELECT 1 FROM users WHERE email = ? AND id != ?", (email.lower(), user_id)
+        ).fetchone()
+    ):
         raise EmailInUse()
     if connection.execute(
         "SELECT 1 FROM users WHERE username_key = ? AND id != ?", (username.lower(), user_id)
@@ -45,9 +52,7 @@ def get_user(connection: sqlite3.Connection, user_id: str) -> User | None:
 
 def find_user(connection: sqlite3.Connection, column: str, value: str) -> User | None:
     assert column in {"email", "username_key"}
-    row = connection.execute(
-        f"SELECT * FROM users WHERE {column} = ?", (value.lower(),)
-    ).fetchone()
+    row = connection.execute(f"SELECT * FROM users WHERE {column} = ?", (value.lower(),)).fetchone()
     return user_from(row) if row else None
 
 
@@ -81,8 +86,13 @@ def create_session(connection: sqlite3.Connection, session: Session) -> None:
         "INSERT INTO sessions (id, user_id, refresh_hash, created_at, expires_at, revoked_at,"
         " replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            session.id, session.user_id, session.refresh_hash, to_text(session.created_at),
-            to_text(session.expires_at), to_text(session.revoked_at), session.replaced_by,
+            session.id,
+            session.user_id,
+            session.refresh_hash,
+            to_text(session.created_at),
+            to_text(session.expires_at),
+            to_text(session.revoked_at),
+            session.replaced_by,
         ),
     )
 

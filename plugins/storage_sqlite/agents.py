@@ -119,8 +119,13 @@ def update_relationship(
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (agent_id, user_id) DO UPDATE SET"
             " document = excluded.document, last_contact = excluded.last_contact,"
             " version = excluded.version",
-            (agent_id, user_id, relationship_document(after), to_text(after.last_contact),
-             after.version),
+            (
+                agent_id,
+                user_id,
+                relationship_document(after),
+                to_text(after.last_contact),
+                after.version,
+            ),
         )
         return after
 

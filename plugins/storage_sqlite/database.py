@@ -28,10 +28,14 @@ READER_THREADS = 2
 _UNAVAILABLE_WORDS = ("locked", "busy", "disk", "unable to open", "readonly", "i/o")
 
 
-def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+def connect(
+    path: Path, *, read_only: bool = False, trace: Callable[[str], None] | None = None
+) -> sqlite3.Connection:
     connection = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
     )
+    if trace is not None:
+        connection.set_trace_callback(trace)
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys=ON")
@@ -56,8 +60,15 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class Database:
-    def __init__(self, path: Path, readers: int = READER_THREADS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        readers: int = READER_THREADS,
+        trace: Callable[[str], None] | None = None,
+    ) -> None:
+        """``trace`` receives every SQL statement run, with its values (for diagnostics)."""
         self.path = path
+        self._trace = trace
         self._readers = readers
         self._writer: ThreadPoolExecutor | None = None
         self._reader_pool: ThreadPoolExecutor | None = None
@@ -86,7 +97,7 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = connect(self.path)
+        connection = connect(self.path, trace=self._trace)
         migrate(connection)
         return connection
 
@@ -118,7 +129,7 @@ class Database:
     def _read_here(self, work: Callable[..., T], *args: Any) -> T:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = connect(self.path, read_only=True)
+            connection = connect(self.path, read_only=True, trace=self._trace)
             self._local.connection = connection
             with self._lock:
                 self._read_connections.append(connection)

@@ -35,6 +35,16 @@ def _scope_clause(scope: MemoryScope, alias: str = "") -> tuple[str, tuple[objec
     return f"{column} = ?", (scope.user_id,)
 
 
+def _owners(scope: MemoryScope) -> list[tuple[str, tuple[object, ...]]]:
+    """One exact index range per owner in scope (an OR would defeat the indexes)."""
+    owners: list[tuple[str, tuple[object, ...]]] = []
+    if scope.user_id is not None:
+        owners.append(("user_id = ?", (scope.user_id,)))
+    if scope.user_id is None or scope.include_own:
+        owners.append(("user_id IS NULL", ()))
+    return owners
+
+
 def add_memory(connection: sqlite3.Connection, memory: Memory) -> None:
     values = memory_values(memory)
     columns = ", ".join(values)
@@ -63,11 +73,17 @@ def search_memories(
 def recent_memories(
     connection: sqlite3.Connection, agent_id: str, scope: MemoryScope, limit: int
 ) -> list[Memory]:
-    where, parameters = _scope_clause(scope)
+    branches = []
+    parameters: list[object] = []
+    for clause, values in _owners(scope):
+        branches.append(
+            f"SELECT * FROM (SELECT * FROM memories WHERE agent_id = ? AND {clause}"
+            " ORDER BY last_accessed DESC LIMIT ?)"
+        )
+        parameters += [agent_id, *values, limit]
     rows = connection.execute(
-        f"SELECT * FROM memories WHERE agent_id = ? AND {where}"
-        " ORDER BY last_accessed DESC LIMIT ?",
-        (agent_id, *parameters, limit),
+        f"SELECT * FROM ({' UNION ALL '.join(branches)}) ORDER BY last_accessed DESC LIMIT ?",
+        (*parameters, limit),
     )
     return [memory_from(r) for r in rows]
 
@@ -88,13 +104,15 @@ def importance_since(
     since: datetime,
     max_level: int,
 ) -> int:
-    where, parameters = _scope_clause(scope)
-    row = connection.execute(
-        f"SELECT COALESCE(SUM(importance), 0) FROM memories WHERE agent_id = ? AND {where}"
-        " AND created_at >= ? AND level <= ?",
-        (agent_id, *parameters, to_text(since), max_level),
-    ).fetchone()
-    return int(row[0])
+    total = 0
+    for clause, values in _owners(scope):
+        row = connection.execute(
+            f"SELECT COALESCE(SUM(importance), 0) FROM memories WHERE agent_id = ? AND {clause}"
+            " AND created_at >= ? AND level <= ?",
+            (agent_id, *values, to_text(since), max_level),
+        ).fetchone()
+        total += int(row[0])
+    return total
 
 
 def memory_tags(

@@ -42,8 +42,10 @@ CREATE TABLE emotion_history (
     at TEXT NOT NULL,
     emotion_values TEXT NOT NULL
 );
--- emotion_history, prune
+-- emotion_history, trimming per agent
 CREATE INDEX emotion_history_by_agent ON emotion_history (agent_id, at);
+-- prune
+CREATE INDEX emotion_history_by_time ON emotion_history (at);
 CREATE TABLE relationships (
     agent_id TEXT NOT NULL,
     user_id TEXT NOT NULL,

@@ -106,9 +106,18 @@ def conversation_from(row: sqlite3.Row) -> Conversation:
 
 def message_values(message: Message, seq: int) -> tuple[Any, ...]:
     return (
-        message.id, message.conversation_id, seq, message.sender_id, message.sender_username,
-        int(message.from_agent), message.message, to_text(message.timestamp), message.purpose,
-        message.tone, message.expression, int(message.started_by_agent),
+        message.id,
+        message.conversation_id,
+        seq,
+        message.sender_id,
+        message.sender_username,
+        int(message.from_agent),
+        message.message,
+        to_text(message.timestamp),
+        message.purpose,
+        message.tone,
+        message.expression,
+        int(message.started_by_agent),
     )
 
 

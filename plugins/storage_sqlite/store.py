@@ -60,9 +60,7 @@ class SQLiteStore:
     async def claim_user(
         self, user_id: str, *, email: str, username: str, password_hash: str, at: datetime
     ) -> User:
-        return await self.db.write(
-            accounts.claim_user, user_id, email, username, password_hash, at
-        )
+        return await self.db.write(accounts.claim_user, user_id, email, username, password_hash, at)
 
     async def create_session(self, session: Session) -> None:
         await self.db.write(accounts.create_session, session)
@@ -73,9 +71,7 @@ class SQLiteStore:
     async def rotate_session(
         self, session_id: str, refresh_hash: str, successor: Session, at: datetime
     ) -> bool:
-        return await self.db.write(
-            accounts.rotate_session, session_id, refresh_hash, successor, at
-        )
+        return await self.db.write(accounts.rotate_session, session_id, refresh_hash, successor, at)
 
     async def revoke_session(self, session_id: str, at: datetime) -> bool:
         return await self.db.write(accounts.revoke_session, session_id, at)
@@ -164,9 +160,7 @@ class SQLiteStore:
     async def importance_since(
         self, agent_id: str, scope: MemoryScope, since: datetime, *, max_level: int
     ) -> int:
-        return await self.db.read(
-            memories.importance_since, agent_id, scope, since, max_level
-        )
+        return await self.db.read(memories.importance_since, agent_id, scope, since, max_level)
 
     async def memory_tags(self, agent_id: str, scope: MemoryScope, *, limit: int) -> list[str]:
         return await self.db.read(memories.memory_tags, agent_id, scope, limit)

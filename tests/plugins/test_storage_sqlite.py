@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sqlite3
 import sys
 from datetime import timedelta
 
 import pytest
 
-from soul_framework.domain.memory import MemoryScope
+from soul_framework.domain.memory import MemoryScope, Thought
 from soul_framework.testing.store_contract import (
     T0,
     StoreContract,
     a_memory,
     a_message,
+    a_session,
+    a_user,
     add_joy,
     an_agent,
 )
+from soul_plugins.storage_sqlite.database import Database
 from soul_plugins.storage_sqlite.store import SQLiteStore
 
 
@@ -135,3 +139,60 @@ async def test_search_uses_bm25_ranking(make_settings):
     hits = await store.search_memories("jasmine", MemoryScope("u1"), "tea", limit=5)
     assert hits[0].memory.event == "tea tea tea"  # term frequency and length both count
     await store.close()
+
+
+async def test_every_query_path_uses_an_index(make_settings):
+    """Run each store operation, then ask SQLite how it ran each statement: no table scans."""
+    statements: list[str] = []
+    store = SQLiteStore(make_settings())
+    store.db = Database(store.path, trace=statements.append)
+    await store.open()
+    statements.clear()  # migrations are not query paths
+    scope = MemoryScope("u1")
+    await store.create_user(a_user("someone", email="s@example.org"))
+    await store.find_user_by_email("s@example.org")
+    await store.find_user_by_username("someone")
+    session = a_session("u1")
+    await store.create_session(session)
+    await store.rotate_session(session.id, "h0", a_session("u1"), T0)
+    await store.revoke_user_sessions("u1", T0)
+    await store.ensure_agent(an_agent())
+    await store.update_agent("jasmine", add_joy(1))
+    await store.emotion_history("jasmine", since=T0, limit=10)
+    await store.update_relationship("jasmine", "u1", lambda r: r, at=T0)
+    await store.recent_relationships("jasmine", since=T0, limit=5)
+    conversation = await store.conversation("jasmine", "u1", at=T0)
+    await store.append_message(a_message(conversation.id, "hello"))
+    await store.list_messages(conversation.id, limit=10, before_seq=5)
+    await store.last_agent_initiated(conversation.id)
+    memory = a_memory("u1", "apples and pears", tags=("fruit",))
+    await store.add_memory(memory)
+    await store.search_memories("jasmine", scope, "apples", limit=10)
+    await store.recent_memories("jasmine", scope, limit=10)
+    await store.mark_recalled([memory.id], T0)
+    await store.importance_since("jasmine", scope, T0, max_level=0)
+    await store.add_thought(Thought("t1", "jasmine", "hmm", T0))
+    await store.latest_thought("jasmine")
+    await store.prune(T0)
+    await store.close()
+
+    plans: dict[str, list[str]] = {}
+    connection = sqlite3.connect(store.path)
+    for statement in statements:
+        if "memories_fts_" in statement:  # FTS5's own bookkeeping
+            continue
+        if statement.split(None, 1)[0].upper() in {"SELECT", "UPDATE", "DELETE", "INSERT"}:
+            plans[statement] = [
+                row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}")
+            ]
+    connection.close()
+    scans = {
+        statement: plan
+        for statement, plan in plans.items()
+        if any(
+            step.startswith("SCAN") and "VIRTUAL TABLE" not in step and "(subquery" not in step
+            for step in plan
+        )
+    }
+    assert len(plans) > 20
+    assert scans == {}, "\n".join(f"{s[:150]} -> {p}" for s, p in scans.items())
