@@ -16,8 +16,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -94,43 +92,25 @@ async def sqlite_store() -> AsyncIterator[Store]:
 @asynccontextmanager
 async def mongo_store() -> AsyncIterator[Store]:
     from soul_plugins.storage_mongo.store import MongoStore
+    from soul_plugins.storage_mongo.testing import StandInServer
 
     url = os.environ.get("MONGO_TEST_URL")
-    server = None
-    if not url:
-        port = free_port()
-        executable = Path(sys.executable).with_name("secantusd-py")
-        server = await asyncio.create_subprocess_exec(
-            str(executable),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            ":memory:",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-    store = MongoStore(
-        Settings(_env_file=None, mongo_connection=url, database_name=f"bench_{new_id()[:8]}")
-    )
-    try:
-        for _ in range(100):
-            try:
-                await store.ping()
-                break
-            except Exception:
-                await asyncio.sleep(0.1)
+    with tempfile.TemporaryDirectory(prefix="soul-bench-") as folder:
+        server = None
+        if not url:
+            server = StandInServer(free_port(), ":memory:", Path(folder) / "server.log").start()
+            url = server.url
+        database = f"bench_{new_id()[:8]}"
+        store = MongoStore(Settings(_env_file=None, mongo_connection=url, database_name=database))
         await store.open()
-        yield store
-    finally:
-        with suppress(Exception):
-            await store.client.drop_database(store.database_name)
-        await store.close()
-        if server is not None:
-            server.terminate()
-            await server.wait()
+        try:
+            yield store
+        finally:
+            with suppress(Exception):
+                await store.client.drop_database(database)
+            await store.close()
+            if server is not None:
+                server.stop()
 
 
 async def run_backend(name: str, store: Store, sizes: list[int]) -> dict[str, object]:

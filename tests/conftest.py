@@ -11,6 +11,8 @@ import pytest
 from soul_framework.config import Settings
 from soul_framework.testing import redis_for_tests
 
+MONGO_TEST_URL = os.environ.get("MONGO_TEST_URL")  # read before tests clean the environment
+
 # Development secrets long and random enough for production checks, for tests that need them.
 STRONG_JWT = "p2Vq7sKx9LmN3bRt6YwZ8cHd1FgJ4kUe0QoAiSnXyTvB"
 STRONG_PEPPER = "Zr8Lq2Wm5Nx7Kc4Vb1Hj"
@@ -21,6 +23,23 @@ def redis_url() -> Iterator[str]:
     """A real Redis database of this run's own (REDIS_URL when reachable, else embedded)."""
     with redis_for_tests() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A MongoDB server's URL: ``MONGO_TEST_URL``, else a SecantusDB of this session's own."""
+    if MONGO_TEST_URL:
+        yield MONGO_TEST_URL
+        return
+    from soul_framework.testing import free_port
+    from soul_plugins.storage_mongo.testing import StandInServer
+
+    log = tmp_path_factory.mktemp("secantus") / "server.log"
+    server = StandInServer(free_port(), ":memory:", log).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -38,3 +38,20 @@ class FailingRoutes:
             return {"ignored": True}
 
         register(blueprint)
+
+
+class UserLookupRoute:
+    """A route that reads the store, to see how the API behaves when the store is away."""
+
+    @hookimpl
+    def register_blueprints(self, register):
+        from soul_framework.api.state import app_state
+
+        blueprint = Blueprint("lookup", __name__, url_prefix="/ext/test")
+
+        @blueprint.get("/users/<user_id>")
+        async def lookup(user_id: str):
+            user = await app_state().runtime.store.get_user(user_id)
+            return {"found": user is not None}
+
+        register(blueprint)

@@ -133,6 +133,7 @@ def revoke_session(connection: sqlite3.Connection, session_id: str, at: datetime
 
 def revoke_user_sessions(connection: sqlite3.Connection, user_id: str, at: datetime) -> int:
     return connection.execute(
-        "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-        (to_text(at), user_id),
+        "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
+        " AND expires_at > ?",
+        (to_text(at), user_id, to_text(at)),
     ).rowcount

@@ -9,6 +9,7 @@ from datetime import datetime
 from soul_framework.domain.conversation import Conversation, Message
 from soul_framework.domain.ids import new_id
 from soul_framework.domain.memory import Thought
+from soul_framework.errors import NotFound
 from soul_plugins.storage_sqlite.database import transaction
 from soul_plugins.storage_sqlite.rows import (
     conversation_from,
@@ -42,7 +43,7 @@ def append_message(connection: sqlite3.Connection, message: Message) -> Message:
             (message.conversation_id,),
         ).fetchone()
         if row is None:
-            raise LookupError(f"no conversation {message.conversation_id!r}")
+            raise NotFound(f"No conversation {message.conversation_id!r}.")
         seq = row[0]
         connection.execute(
             "INSERT INTO messages (id, conversation_id, seq, sender_id, sender_username,"

@@ -101,9 +101,12 @@ def install_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(SoulError)
     async def _soul_error(error: SoulError) -> Response:
+        message = error.message
         if error.status >= 500:
-            log.warning("%s: %s", error.code, error, extra={"request_id": current_request_id()})
-        return error_response(error.status, error.code, error.message)
+            # The specific cause goes to the log; the client gets the class's general sentence.
+            log.warning("%s (request_id=%s): %s", error.code, current_request_id(), error)
+            message = type(error).message
+        return error_response(error.status, error.code, message)
 
     @app.errorhandler(HTTPException)
     async def _http_error(error: HTTPException) -> Response:

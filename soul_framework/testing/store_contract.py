@@ -31,7 +31,8 @@ from soul_framework.domain.memory import Memory, MemoryScope, Thought
 from soul_framework.errors import AlreadyClaimed, EmailInUse, NotFound, UsernameInUse
 from soul_framework.protocols import Store
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2100, 1, 1, 12, 0, tzinfo=UTC)
+"""Far in the future, so that no server's expiry monitor (TTL indexes) deletes test data."""
 CONCURRENCY = 50
 
 
@@ -244,7 +245,8 @@ class StoreContract:
     async def test_revoke_user_sessions_revokes_only_that_users_active_ones(self, store):
         mine = [a_session("u1") for _ in range(3)]
         theirs = a_session("u2")
-        for session in [*mine, theirs]:
+        expired = a_session("u1", expires_at=at(1))
+        for session in [*mine, theirs, expired]:
             await store.create_session(session)
         await store.revoke_session(mine[0].id, at(1))
         assert await store.revoke_user_sessions("u1", at(2)) == 2
@@ -413,6 +415,10 @@ class StoreContract:
         assert latest[1].expression == "happy"
         assert (latest[1].purpose, latest[1].tone) == ("greet", "warm")
         assert latest[1].timestamp == at(7)
+
+    async def test_messages_need_their_conversation(self, store):
+        with pytest.raises(NotFound):
+            await store.append_message(a_message("no-such-conversation", "lost"))
 
     async def test_conversations_do_not_mix(self, store):
         mine = await store.conversation("jasmine", "u1", at=T0)

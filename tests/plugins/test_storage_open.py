@@ -75,8 +75,9 @@ async def test_mongo_unreachable_is_storage_unavailable(make_settings):
     store = MongoStore(
         make_settings(mongo_connection="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300")
     )
-    await store.open()
     try:
+        with pytest.raises(StorageUnavailable, match="unreachable"):
+            await store.open()
         with pytest.raises(StorageUnavailable, match="unreachable"):
             await store.ping()
     finally:
