@@ -166,8 +166,8 @@ class Store(Protocol):
         """Revoke one session; False when it was unknown or revoked already."""
         ...
 
-    async def revoke_user_sessions(self, user_id: str, at: datetime) -> int:
-        """Revoke every active session of a user; returns how many."""
+    async def revoke_user_sessions(self, user_id: str, at: datetime) -> list[str]:
+        """Revoke every active session of a user; returns the ids this call revoked."""
         ...
 
     # --- agents -------------------------------------------------------------------------------

@@ -143,10 +143,15 @@ class Accounts(StorePart):
         return result.modified_count == 1
 
     @translate_errors
-    async def revoke_user_sessions(self, user_id: str, at: datetime) -> int:
+    async def revoke_user_sessions(self, user_id: str, at: datetime) -> list[str]:
         sessions = await self.collection("sessions")
-        result = await sessions.update_many(
-            {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": at}},
-            {"$set": {"revoked_at": at}},
-        )
-        return result.modified_count
+        active = {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": at}}
+        revoked = []
+        # One conditional update per session, so each id returned was revoked by this call.
+        async for document in sessions.find(active, {"_id": 1}):
+            result = await sessions.update_one(
+                {"_id": document["_id"], "revoked_at": None}, {"$set": {"revoked_at": at}}
+            )
+            if result.modified_count:
+                revoked.append(document["_id"])
+        return revoked

@@ -131,9 +131,12 @@ def revoke_session(connection: sqlite3.Connection, session_id: str, at: datetime
     )
 
 
-def revoke_user_sessions(connection: sqlite3.Connection, user_id: str, at: datetime) -> int:
-    return connection.execute(
+def revoke_user_sessions(
+    connection: sqlite3.Connection, user_id: str, at: datetime
+) -> list[str]:
+    rows = connection.execute(
         "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
-        " AND expires_at > ?",
+        " AND expires_at > ? RETURNING id",
         (to_text(at), user_id, to_text(at)),
-    ).rowcount
+    ).fetchall()
+    return sorted(row[0] for row in rows)

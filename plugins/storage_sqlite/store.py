@@ -76,7 +76,7 @@ class SQLiteStore:
     async def revoke_session(self, session_id: str, at: datetime) -> bool:
         return await self.db.write(accounts.revoke_session, session_id, at)
 
-    async def revoke_user_sessions(self, user_id: str, at: datetime) -> int:
+    async def revoke_user_sessions(self, user_id: str, at: datetime) -> list[str]:
         return await self.db.write(accounts.revoke_user_sessions, user_id, at)
 
     # --- agents and relationships -------------------------------------------------------------
