@@ -112,10 +112,30 @@ class Settings(BaseSettings):
     soul_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest request body accepted; larger ones get 413."""
     soul_log_level: str = "INFO"
+    soul_rate_limit_guest: str = "30/hour"
+    """Guest accounts one client address may create (each is cheap, but not free)."""
+    soul_rate_limit_login_ip: str = "20/minute"
+    soul_rate_limit_login_account: str = "10/minute"
+    soul_rate_limit_claim: str = "10/minute"
+    soul_rate_limit_submit: str = "60/minute"
+    soul_rate_limit_poll: str = "120/minute"
     soul_emotion_history_days: float = Field(default=30, gt=0)
     """How long emotion samples are kept for charts."""
     soul_message_retention_days: float = Field(default=365, ge=0)
     """How long conversation messages are kept; 0 keeps them forever."""
+
+    @field_validator(
+        "soul_rate_limit_guest",
+        "soul_rate_limit_login_ip",
+        "soul_rate_limit_login_account",
+        "soul_rate_limit_claim",
+        "soul_rate_limit_submit",
+        "soul_rate_limit_poll",
+    )
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @field_validator("app_env")
     @classmethod
@@ -214,6 +234,18 @@ class Settings(BaseSettings):
                 text = mask_uri_credentials(str(value))
             shown[name.upper()] = text
         return shown
+
+
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """``"60/minute"`` -> ``(60, 60)``: how many requests, per how many seconds."""
+    count, _, period = text.strip().partition("/")
+    period = period.strip().lower().rstrip("s")
+    if not count.strip().isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+        raise ValueError(f"{text!r} is not a rate like '60/minute' (second, minute, hour, day)")
+    return int(count), RATE_PERIODS[period]
 
 
 def _split(value: str) -> frozenset[str]:

@@ -94,6 +94,27 @@ class EmbeddingsUnsupported(LLMError):
 # --- requests -------------------------------------------------------------------------------
 
 
+class AuthFailed(SoulError):
+    """401 with the contract's specific code (``invalid_token``, ``csrf_mismatch``, ...)."""
+
+    status = 401
+    code = "unauthorized"
+    message = "Authentication failed."
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message, code=code)
+
+
+class RateLimited(SoulError):
+    status = 429
+    code = "rate_limited"
+    message = "Rate limit exceeded."
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__()
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
 class NotFound(SoulError):
     status = 404
     code = "not_found"

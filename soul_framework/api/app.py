@@ -9,13 +9,14 @@ from quart import Quart
 from quart_schema import HttpSecurityScheme, Info, QuartSchema
 
 from soul_framework import API_VERSION
-from soul_framework.api import meta
+from soul_framework.api import auth, meta
 from soul_framework.api.conventions import install_conventions
 from soul_framework.api.envelope import install_error_handlers
 from soul_framework.api.state import AppState
+from soul_framework.auth.service import AuthService
 from soul_framework.config import Settings, load_settings
 from soul_framework.errors import SoulError
-from soul_framework.jobs.connection import sync_redis
+from soul_framework.jobs.connection import async_redis, sync_redis
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,13 @@ def create_app(
     app = Quart("soul_framework")
     # Errors must reach our handlers (and the envelope) even under app.testing.
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    app.extensions["soul"] = AppState(runtime=runtime, redis_sync=sync_redis(settings))
+    client = async_redis(settings)
+    app.extensions["soul"] = AppState(
+        runtime=runtime,
+        redis_sync=sync_redis(settings),
+        redis=client,
+        auth=AuthService(settings, runtime.store, client),
+    )
 
     QuartSchema(
         app,
@@ -55,6 +62,7 @@ def create_app(
     install_error_handlers(app)
 
     app.register_blueprint(meta.blueprint)
+    app.register_blueprint(auth.blueprint)
     for plugin_name, blueprint in runtime.registry.blueprints:
         log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
         app.register_blueprint(blueprint)
@@ -69,7 +77,10 @@ def create_app(
 
     @app.after_serving
     async def _close() -> None:
+        state: AppState = app.extensions["soul"]
         await runtime.aclose()
-        app.extensions["soul"].redis_sync.close()
+        state.auth.close()
+        state.redis_sync.close()
+        await state.redis.aclose()
 
     return app

@@ -15,7 +15,7 @@ from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from soul_framework.api.request_id import current_request_id
-from soul_framework.errors import SoulError
+from soul_framework.errors import RateLimited, SoulError
 
 log = logging.getLogger("soul_framework.api")
 
@@ -106,7 +106,10 @@ def install_error_handlers(app: Quart) -> None:
             # The specific cause goes to the log; the client gets the class's general sentence.
             log.warning("%s (request_id=%s): %s", error.code, current_request_id(), error)
             message = type(error).message
-        return error_response(error.status, error.code, message)
+        headers = {}
+        if isinstance(error, RateLimited):
+            headers["Retry-After"] = str(error.retry_after_seconds)
+        return error_response(error.status, error.code, message, headers=headers)
 
     @app.errorhandler(HTTPException)
     async def _http_error(error: HTTPException) -> Response:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+import redis.asyncio
 from quart import current_app
 
+from soul_framework.auth.service import AuthService
 from soul_framework.runtime import Runtime
 
 
@@ -15,6 +17,9 @@ class AppState:
     runtime: Runtime
     redis_sync: redis.Redis
     """Blocking client for RQ's API (run in a thread); reconnects on its own."""
+    redis: redis.asyncio.Redis
+    """The event loop's client: session checks, rate limits, events."""
+    auth: AuthService
 
 
 def app_state() -> AppState:

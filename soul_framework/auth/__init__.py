@@ -1,0 +1,1 @@
+"""Accounts and sessions: access tokens, passwords, refresh rotation, revocation, rate limits."""
