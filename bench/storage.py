@@ -113,7 +113,9 @@ async def mongo_store() -> AsyncIterator[Store]:
                 server.stop()
 
 
-async def run_backend(name: str, store: Store, sizes: list[int]) -> dict[str, object]:
+async def run_backend(
+    name: str, store: Store, sizes: list[int], queries: int = QUERIES
+) -> dict[str, object]:
     rng = random.Random(7)
     words = vocabulary(rng)
     scope = MemoryScope(USER)
@@ -128,7 +130,7 @@ async def run_backend(name: str, store: Store, sizes: list[int]) -> dict[str, ob
             inserted += len(batch)
         insert_seconds += time.perf_counter() - started
         latencies = []
-        for _ in range(QUERIES):
+        for _ in range(queries):
             query = " ".join(rng.sample(words[:1000], 2))
             started = time.perf_counter()
             await store.search_memories(AGENT, scope, query, limit=10)
@@ -183,6 +185,7 @@ async def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "mongo", "all"], default="all")
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=QUERIES, help="searches per size")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
@@ -194,7 +197,7 @@ async def main(argv: list[str] | None = None) -> list[dict[str, object]]:
         print(f"{backend}:", flush=True)
         factory = sqlite_store if backend == "sqlite" else mongo_store
         async with factory() as store:
-            results.append(await run_backend(backend, store, sizes))
+            results.append(await run_backend(backend, store, sizes, args.queries))
     print()
     for figures in results:
         print(" | ".join(f"{k}={v}" for k, v in figures.items()))

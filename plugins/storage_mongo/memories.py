@@ -90,7 +90,9 @@ class Memories(StorePart):
         candidates = [Candidate.from_document(d) for d in await matching.to_list()]
         if not candidates:
             return []
-        total = await memories.count_documents(scope)
+        # BM25 needs the number of documents only for its IDF scale: the collection's own
+        # metadata count is close enough and, unlike counting the scope, costs no scan.
+        total = max(await memories.estimated_document_count(), len(candidates))
         ranked = rank(candidates, terms, total=total, limit=limit)
         winners = memories.find({"_id": {"$in": [i for i, _ in ranked]}}, WITHOUT_TERMS)
         by_id = {d["_id"]: d for d in await winners.to_list()}
