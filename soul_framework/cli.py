@@ -117,7 +117,25 @@ def show_config() -> None:
     )
 
 
-BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config)
+@click.command("grant-creator")
+@click.argument("email")
+def grant_creator(email: str) -> None:
+    """Make the account with EMAIL the active agent's creator (an operator's decision).
+
+    Claiming the address in DEVELOPER_EMAIL grants nothing by itself: this command is the only
+    way to the creator relationship.
+    """
+    from soul_framework.creator import grant_creator as grant
+
+    settings = _settings()
+    try:
+        username, agent_name = asyncio.run(grant(settings, email))
+    except SoulError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{username} ({email}) is now {agent_name}'s creator.")
+
+
+BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator)
 
 
 def build_cli() -> click.Group:

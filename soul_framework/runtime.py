@@ -6,6 +6,7 @@ and store are built on first use and kept for the life of the process (one clien
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -68,6 +69,11 @@ class Runtime:
         if self.settings.bot_name:
             return self.settings.bot_name
         return PurePath(self.settings.personality.strip()).stem.replace("_", " ").title()
+
+    @property
+    def agent_id(self) -> str:
+        """The active agent's id in the store: its name, lower-cased, words joined by '-'."""
+        return re.sub(r"[^a-z0-9]+", "-", self.agent_name.lower()).strip("-") or "agent"
 
     async def aclose(self) -> None:
         """Close what was opened: the store and the provider's connections."""

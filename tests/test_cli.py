@@ -292,3 +292,48 @@ def test_soul_up_reports_a_port_in_use(tmp_path, redis_url):
         )
     assert result.returncode == 1
     assert "the API process exited at start" in result.stdout
+
+
+def test_grant_creator_is_an_explicit_operator_action(tmp_path, redis_url):
+    import asyncio
+
+    from soul_framework.config import Settings
+    from soul_framework.domain.accounts import User
+    from soul_framework.domain.ids import new_id, utcnow
+    from soul_plugins.storage_sqlite.store import SQLiteStore
+
+    data_dir = tmp_path / "data"
+    settings = Settings(_env_file=None, soul_data_dir=data_dir)
+    user = User(
+        id=new_id(),
+        username="maker",
+        created_at=utcnow(),
+        email="maker@example.org",
+        password_hash="x",
+    )
+
+    async def prepare():
+        store = SQLiteStore(settings)
+        await store.open()
+        await store.create_user(user)
+        await store.close()
+
+    async def relationship():
+        store = SQLiteStore(settings)
+        await store.open()
+        try:
+            return await store.get_relationship("jasmine", user.id)
+        finally:
+            await store.close()
+
+    asyncio.run(prepare())
+    # DEVELOPER_EMAIL alone grants nothing.
+    env = clean_env(SOUL_DATA_DIR=str(data_dir), DEVELOPER_EMAIL="maker@example.org")
+    assert asyncio.run(relationship()) is None
+    result = run_soul("grant-creator", "Maker@Example.org", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "maker (Maker@Example.org) is now Jasmine's creator" in result.stdout
+    assert asyncio.run(relationship()).intrinsic == "creator"
+    missing = run_soul("grant-creator", "nobody@example.org", env=env, cwd=tmp_path)
+    assert missing.returncode != 0
+    assert "No account has the email" in missing.stderr
