@@ -45,3 +45,8 @@ def current_client() -> str:
     """The client's address for rate limits (see ``TRUSTED_PROXIES``)."""
     trusted = app_state().auth.trusted_proxies
     return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
+
+
+async def limit_per_user(name: str, principal: Principal, rate: str) -> None:
+    """Count one request of this user against ``rate`` (e.g. ``SOUL_RATE_LIMIT_SUBMIT``)."""
+    await app_state().auth.limits.hit(name, principal.user_id, rate)
