@@ -135,7 +135,34 @@ def grant_creator(email: str) -> None:
     click.echo(f"{username} ({email}) is now {agent_name}'s creator.")
 
 
-BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator)
+@click.group("llm")
+def llm() -> None:
+    """The language model: check that it answers."""
+
+
+@llm.command("check")
+@click.option("--tier", type=click.Choice(["fast", "quality"]), default="fast", show_default=True)
+def llm_check(tier: str) -> None:
+    """Make one small structured call and print the latency and the usage."""
+    from soul_framework.domain.llm import Tier
+    from soul_framework.llm_check import check_llm
+
+    settings = _settings()
+    try:
+        name, info, completion = asyncio.run(check_llm(settings, Tier(tier)))
+    except SoulError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    usage = completion.usage
+    click.echo(f"provider: {name} ({info.mode}) at {info.base_url or 'the default endpoint'}")
+    click.echo(f"model:    {info.models.get(tier)} ({tier})")
+    click.echo(f"answer:   {completion.output.model_dump_json()}")
+    click.echo(f"latency:  {usage.latency_seconds * 1000:.0f} ms")
+    click.echo(
+        f"usage:    {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens"
+    )
+
+
+BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator, llm)
 
 
 def build_cli() -> click.Group:

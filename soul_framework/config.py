@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     ollama_api_key: SecretStr | None = None
     ollama_fast_model: str = "llama3.2:3b"
     ollama_quality_model: str = "llama3.1:8b"
+    openai_embedding_model: str = "text-embedding-3-small"
+    ollama_embedding_model: str | None = None
+    """Unset: the local provider offers no embeddings and memory relevance is lexical."""
     jwt_secret_env: SecretStr | None = None
     argon2_pepper_env: SecretStr | None = None
     web_ui_domain: str | None = None
@@ -112,6 +115,12 @@ class Settings(BaseSettings):
     soul_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest request body accepted; larger ones get 413."""
     soul_log_level: str = "INFO"
+    soul_llm_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    soul_llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    """Longest a single completion may take, retries included."""
+    soul_llm_max_retries: int = Field(default=3, ge=0, le=10)
+    """Retries after a 429, a 5xx or a connection error (with backoff, honouring Retry-After)."""
+    soul_llm_max_tokens: int = Field(default=800, ge=16)
     soul_rate_limit_guest: str = "30/hour"
     """Guest accounts one client address may create (each is cheap, but not free)."""
     soul_rate_limit_login_ip: str = "20/minute"

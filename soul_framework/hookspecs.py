@@ -138,6 +138,24 @@ def register_prompt_sections(register: Register) -> None:
 
 
 @hookspec
+def register_local_services(register: Register, settings: Settings) -> None:
+    """Offer processes that ``soul up`` should run beside the API and workers.
+
+    Call ``register(service)`` with a :class:`soul_framework.protocols.LocalService` when the
+    settings need one (e.g. a local model server when no LLM is configured); register nothing
+    otherwise. ``soul up`` prepares each (slow work such as a build happens there, with
+    progress shown), starts it, waits until it is ready and passes its ``environment()`` to the
+    API and workers. ``soul serve`` and ``soul worker`` never call this hook.
+
+    :param register: call it with each service; returns nothing.
+    :param settings: the settings ``soul up`` runs with.
+    :return: ignored.
+
+    Runs in: the ``soul up`` process, once at start.
+    """
+
+
+@hookspec
 def register_blueprints(register: Callable[[Blueprint], None]) -> None:
     """Add HTTP routes to the API.
 

@@ -305,3 +305,26 @@ class PromptSection(Protocol):
     async def render(self, context: Mapping[str, Any]) -> str | None:
         """Return the section's text for this prompt, or None to leave it out."""
         ...
+
+
+@runtime_checkable
+class LocalService(Protocol):
+    """A process ``soul up`` runs for a plugin (registered by ``register_local_services``)."""
+
+    name: str
+
+    def prepare(self, say: Callable[[str], None]) -> None:
+        """Do the slow set-up (build, download) before the first start; report progress."""
+        ...
+
+    def command(self) -> list[str]:
+        """The command line that starts the service."""
+        ...
+
+    def environment(self) -> dict[str, str]:
+        """Variables the API and workers need to use it (e.g. its URL)."""
+        ...
+
+    def ready_url(self) -> str | None:
+        """Polled after start until it answers 200; None to not wait."""
+        ...

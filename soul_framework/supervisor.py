@@ -18,10 +18,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from soul_framework.config import Settings
 from soul_framework.embedded_redis import EmbeddedRedis
+from soul_framework.plugins import build_plugin_manager
 from soul_framework.processes import child_process_options
+from soul_framework.protocols import LocalService
 
 SECRETS_FILE = "secrets.env"
 READY_TIMEOUT_SECONDS = 60.0
@@ -114,7 +117,10 @@ class Supervisor:
     workers: int
     say: Callable[[str], None] = print
     children: list[Child] = field(default_factory=list)
+    """In start order: local services, the API, the workers (stopped in reverse)."""
     redis: EmbeddedRedis | None = None
+    api: Child | None = None
+    service_env: dict[str, str] = field(default_factory=dict)
     _stopping: bool = False
 
     @property
@@ -138,14 +144,21 @@ class Supervisor:
         if self.redis is not None:
             env["REDIS_URL"] = self.redis.url
             env.pop("REDIS_TLS_URL", None)
+        env.update(self.service_env)
         return env
 
     def run(self) -> int:
         """Start everything, watch it until asked to stop, stop it all. Returns an exit code."""
-        previous = {
-            sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        previous: dict[int, Any] = {}
         try:
+            # Slow preparation (a build) may be interrupted with Ctrl-C as usual.
+            services = self._prepare_services()
+            previous = {
+                sig: signal.signal(sig, self._request_stop)
+                for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            if not self._start_services(services):
+                return 0 if self._stopping else 1
             self._start_all()
             if not self._wait_until_ready():
                 return 0 if self._stopping else 1
@@ -163,6 +176,42 @@ class Supervisor:
     def _request_stop(self, signum: int, frame: object) -> None:
         self._stopping = True
 
+    def _prepare_services(self) -> list[LocalService]:
+        """Ask plugins which local services these settings need, and prepare each."""
+        pm = build_plugin_manager(self.settings)
+        services: list[LocalService] = []
+        pm.hook.register_local_services(register=services.append, settings=self.settings)
+        for service in services:
+            self.say(f"preparing {service.name}")
+            service.prepare(self.say)
+        return services
+
+    def _start_services(self, services: list[LocalService]) -> bool:
+        for service in services:
+            child = Child(service.name, service.command(), dict(os.environ))
+            self.children.append(child)
+            child.start()
+            url = service.ready_url()
+            if url and not self._wait_for(url, child):
+                self.say(f"{service.name} did not become ready; see the messages above")
+                return False
+            self.service_env.update(service.environment())
+            self.say(f"{service.name} is ready")
+        return True
+
+    def _wait_for(self, url: str, child: Child) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not self._stopping:
+            if not child.alive:
+                return False
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return True
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.05)
+        return False
+
     def _start_all(self) -> None:
         data_dir = self.settings.soul_data_dir.resolve()
         if not (self.settings.redis_url or self.settings.redis_tls_url):
@@ -172,29 +221,26 @@ class Supervisor:
         env = self.child_env()
         python = [sys.executable, "-m", "soul_framework.cli"]
         api = ["serve", "--host", self.host, "--port", str(self.port)]
-        self.children = [Child("api", python + api, env)]
-        self.children += [
+        self.api = Child("api", python + api, env)
+        started = [self.api]
+        started += [
             Child(f"worker-{n}", [*python, "worker", "--name", f"soul-up-{os.getpid()}-{n}"], env)
             for n in range(1, self.workers + 1)
         ]
-        for child in self.children:
+        self.children += started
+        for child in started:
             child.start()
 
     def _wait_until_ready(self) -> bool:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline and not self._stopping:
-            api = self.children[0]
-            if not api.alive:
-                self.say("the API process exited at start; see the messages above")
-                return False
-            try:
-                with urllib.request.urlopen(f"{self.url}/v1/meta/ping", timeout=1) as response:
-                    if response.status == 200:
-                        return True
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.05)
+        if self._wait_for(f"{self.url}/v1/meta/ping", self.api):
+            return True
         if not self._stopping:
-            self.say(f"the API did not answer at {self.url} within {READY_TIMEOUT_SECONDS:.0f}s")
+            if not self.api.alive:
+                self.say("the API process exited at start; see the messages above")
+            else:
+                self.say(
+                    f"the API did not answer at {self.url} within {READY_TIMEOUT_SECONDS:.0f}s"
+                )
         return False
 
     def _restart_the_dead(self) -> None:
