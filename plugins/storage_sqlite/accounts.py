@@ -131,9 +131,7 @@ def revoke_session(connection: sqlite3.Connection, session_id: str, at: datetime
     )
 
 
-def revoke_user_sessions(
-    connection: sqlite3.Connection, user_id: str, at: datetime
-) -> list[str]:
+def revoke_user_sessions(connection: sqlite3.Connection, user_id: str, at: datetime) -> list[str]:
     rows = connection.execute(
         "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
         " AND expires_at > ? RETURNING id",
