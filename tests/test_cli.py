@@ -337,3 +337,62 @@ def test_grant_creator_is_an_explicit_operator_action(tmp_path, redis_url):
     missing = run_soul("grant-creator", "nobody@example.org", env=env, cwd=tmp_path)
     assert missing.returncode != 0
     assert "No account has the email" in missing.stderr
+
+
+LOCAL_SERVICE_PLUGIN = """
+import sys
+from soul_framework import hookimpl
+
+class EchoService:
+    name = "echo-service"
+
+    def __init__(self, port):
+        self.port = port
+
+    def prepare(self, say):
+        say("echo-service: nothing to build")
+
+    def command(self):
+        return [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1"]
+
+    def environment(self):
+        return {"OLLAMA_BASE_URL": f"http://127.0.0.1:{self.port}/v1"}
+
+    def ready_url(self):
+        return f"http://127.0.0.1:{self.port}/"
+
+@hookimpl
+def register_local_services(register, settings):
+    import os
+    register(EchoService(int(os.environ["ECHO_SERVICE_PORT"])))
+"""
+
+
+@pytest.mark.slow
+def test_soul_up_runs_local_services_first_and_stops_them(tmp_path, redis_url):
+    site = tmp_path / "site"
+    (site / "soul_echo-1.0.dist-info").mkdir(parents=True)
+    (site / "soul_echo-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: soul-echo\nVersion: 1.0\n"
+    )
+    (site / "soul_echo-1.0.dist-info" / "entry_points.txt").write_text(
+        "[soul_framework]\necho = fake_echo_service\n"
+    )
+    (site / "fake_echo_service.py").write_text(LOCAL_SERVICE_PLUGIN)
+    service_port = free_port()
+    env = clean_env(
+        REDIS_URL=redis_url, PYTHONPATH=str(site), ECHO_SERVICE_PORT=str(service_port)
+    )
+    up = SoulUp(tmp_path, env)
+    try:
+        up.wait_until_up()
+        llm = get_json(f"{up.base}/v1/meta/llm")
+        assert llm["base_url"] == f"http://127.0.0.1:{service_port}/v1"
+        children = psutil.Process(up.process.pid).children(recursive=True)
+        assert any("http.server" in " ".join(p.cmdline()) for p in children)
+    finally:
+        assert up.stop() == 0
+    assert "echo-service: nothing to build" in up.output
+    assert "echo-service is ready" in up.output
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
