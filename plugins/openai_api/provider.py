@@ -149,7 +149,8 @@ class OpenAICompatibleProvider:
                     model=self.options.embedding_model,  # type: ignore[arg-type]
                     input=list(texts),
                     timeout=self._timeout(60.0),
-                )
+                ),
+                passthrough=(openai.NotFoundError, openai.BadRequestError),
             )
         except (openai.NotFoundError, openai.BadRequestError) as exc:
             self._embeddings_refused = True
@@ -204,6 +205,12 @@ class OpenAICompatibleProvider:
             raise LLMTimeout() from exc
         except openai.BadRequestError as exc:
             if self._refused_response_format(request, output_model):
+                assert output_model is not None
+                if self._json_schema_refused and not _states_schema(conversation):
+                    conversation = [
+                        {"role": "system", "content": schema_instruction(output_model)},
+                        *conversation,
+                    ]
                 return await self._chat(conversation, tier, output_model, on_delta, timeout_seconds)
             raise LLMUnavailable(f"The model server refused the request: {_status(exc)}") from exc
 
@@ -266,11 +273,18 @@ class OpenAICompatibleProvider:
                     await on_delta(delta)
         return "".join(pieces), counted
 
-    async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _with_retries(
+        self,
+        call: Callable[[], Awaitable[Any]],
+        passthrough: tuple[type[Exception], ...] = (openai.BadRequestError,),
+    ) -> Any:
+        """Run ``call`` with retries; errors in ``passthrough`` reach the caller unchanged."""
         attempts = self.options.max_retries + 1
         for attempt in range(attempts):
             try:
                 return await call()
+            except passthrough:
+                raise
             except openai.APITimeoutError as exc:
                 raise LLMTimeout() from exc
             except (
@@ -290,10 +304,12 @@ class OpenAICompatibleProvider:
             except openai.NotFoundError as exc:
                 raise LLMUnavailable(f"The model server does not know: {_status(exc)}") from exc
             except openai.APIStatusError as exc:
-                if isinstance(exc, openai.BadRequestError):
-                    raise
                 raise LLMUnavailable(f"The model server answered {_status(exc)}") from exc
         raise AssertionError("unreachable")
+
+
+def _states_schema(conversation: list[dict[str, str]]) -> bool:
+    return any("JSON schema" in message["content"] for message in conversation)
 
 
 def _status(exc: Exception) -> str:
