@@ -380,9 +380,7 @@ def test_soul_up_runs_local_services_first_and_stops_them(tmp_path, redis_url):
     )
     (site / "fake_echo_service.py").write_text(LOCAL_SERVICE_PLUGIN)
     service_port = free_port()
-    env = clean_env(
-        REDIS_URL=redis_url, PYTHONPATH=str(site), ECHO_SERVICE_PORT=str(service_port)
-    )
+    env = clean_env(REDIS_URL=redis_url, PYTHONPATH=str(site), ECHO_SERVICE_PORT=str(service_port))
     up = SoulUp(tmp_path, env)
     try:
         up.wait_until_up()
@@ -396,3 +394,25 @@ def test_soul_up_runs_local_services_first_and_stops_them(tmp_path, redis_url):
     assert "echo-service is ready" in up.output
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
+
+
+def test_llm_check_reports_latency_and_usage(tmp_path):
+    from soul_framework.testing.fake_llm import FakeLLMServer
+
+    with FakeLLMServer() as server:
+        server.script({"greeting": "Hello!", "mood": "cheerful"})
+        env = clean_env(
+            OPENAI_API_KEY="sk-check", OPENAI_BASE_URL=server.url, GPT_FAST_MODEL="fake-fast"
+        )
+        result = run_soul("llm", "check", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "provider: openai (hosted)" in result.stdout
+        assert '"greeting":"Hello!"' in result.stdout
+        assert "latency:" in result.stdout
+        assert "prompt +" in result.stdout
+        assert server.chat_requests()[0].body["response_format"]["type"] == "json_schema"
+        server.fail_next(10, status=503)
+        failed = run_soul("llm", "check", env={**env, "SOUL_LLM_MAX_RETRIES": "1"}, cwd=tmp_path)
+        assert failed.returncode != 0
+        assert "llm_unavailable" in failed.stderr
+        assert "sk-check" not in failed.stderr + failed.stdout
