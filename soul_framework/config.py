@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     soul_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest request body accepted; larger ones get 413."""
     soul_log_level: str = "INFO"
+    soul_local_model: Literal["auto", "on", "off"] = "auto"
+    """``soul up`` runs a small local model when no LLM is configured (auto), always, or never."""
     soul_llm_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     soul_llm_timeout_seconds: float = Field(default=60.0, gt=0)
     """Longest a single completion may take, retries included."""

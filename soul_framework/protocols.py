@@ -325,6 +325,10 @@ class LocalService(Protocol):
         """Variables the API and workers need to use it (e.g. its URL)."""
         ...
 
+    def own_environment(self) -> dict[str, str]:
+        """Variables added to the service's own process environment."""
+        ...
+
     def ready_url(self) -> str | None:
         """Polled after start until it answers 200; None to not wait."""
         ...

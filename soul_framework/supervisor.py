@@ -188,7 +188,9 @@ class Supervisor:
 
     def _start_services(self, services: list[LocalService]) -> bool:
         for service in services:
-            child = Child(service.name, service.command(), dict(os.environ))
+            child = Child(
+                service.name, service.command(), {**os.environ, **service.own_environment()}
+            )
             self.children.append(child)
             child.start()
             url = service.ready_url()

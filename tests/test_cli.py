@@ -32,6 +32,7 @@ def run_soul(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment (already stripped of the developer's settings)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["SOUL_LOCAL_MODEL"] = "off"  # the local model has tests of its own
     env.update(extra)
     return env
 
@@ -358,6 +359,9 @@ class EchoService:
     def environment(self):
         return {"OLLAMA_BASE_URL": f"http://127.0.0.1:{self.port}/v1"}
 
+    def own_environment(self):
+        return {}
+
     def ready_url(self):
         return f"http://127.0.0.1:{self.port}/"
 
@@ -416,3 +420,36 @@ def test_llm_check_reports_latency_and_usage(tmp_path):
         assert failed.returncode != 0
         assert "llm_unavailable" in failed.stderr
         assert "sk-check" not in failed.stderr + failed.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)  # builds the local model on a machine that has never built it
+def test_soul_up_with_no_llm_configured_runs_the_local_model(tmp_path, redis_url):
+    env = clean_env(
+        REDIS_URL=redis_url,
+        SOUL_LOCAL_MODEL="auto",
+        OLLAMA_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+    )
+    up = SoulUp(tmp_path, env)
+    try:
+        wait_for(lambda: f"Synthetic Soul is up at {up.base}" in up.output, timeout=3000)
+        llm = get_json(f"{up.base}/v1/meta/llm")
+        assert llm["provider"] == "ollama"
+        assert llm["models"] == {"fast": "smollm2-135m", "quality": "smollm2-135m"}
+        assert llm["configured"] is True
+        assert llm["base_url"] != env["OLLAMA_BASE_URL"]
+        # The same provider, pointed where soul up said, answers a structured call.
+        check = run_soul(
+            "llm",
+            "check",
+            env=clean_env(
+                OLLAMA_BASE_URL=llm["base_url"],
+                OLLAMA_FAST_MODEL="smollm2-135m",
+            ),
+            cwd=tmp_path,
+        )
+        assert check.returncode == 0, check.stderr
+        assert "latency:" in check.stdout
+    finally:
+        assert up.stop() == 0
+    assert "local model" in up.output
