@@ -13,5 +13,5 @@ def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.soul_log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format=FORMAT, force=True)
     # Quiet libraries that log every connection at INFO.
-    for noisy in ("httpx", "httpcore", "pymongo"):
+    for noisy in ("httpx", "httpx2", "httpcore", "openai", "pymongo"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
