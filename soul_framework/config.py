@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     soul_llm_max_retries: int = Field(default=3, ge=0, le=10)
     """Retries after a 429, a 5xx or a connection error (with backoff, honouring Retry-After)."""
     soul_llm_max_tokens: int = Field(default=800, ge=16)
+    soul_job_timeout_seconds: float = Field(default=120.0, gt=0)
+    """Longest a message job may run before it ends ``failed`` / ``timeout``."""
+    soul_job_result_ttl_seconds: int = Field(default=86400, ge=60)
+    """How long a finished job's result can be polled (then 404)."""
     soul_rate_limit_guest: str = "30/hour"
     """Guest accounts one client address may create (each is cheap, but not free)."""
     soul_rate_limit_login_ip: str = "20/minute"

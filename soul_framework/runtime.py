@@ -47,6 +47,14 @@ class Runtime:
             self._instances[family] = registration.factory(self.settings)
         return self._instances[family]
 
+    def fresh(self, family: str) -> Any:
+        """A new instance of the selected plugin of ``family``, for a caller that owns its
+        life (a job on its own event loop must not share a client bound to another loop)."""
+        name = getattr(self.selection, family)
+        registration = self.registry.get(family, name)
+        assert registration is not None
+        return registration.factory(self.settings)
+
     @property
     def emotion_model(self) -> EmotionModel:
         return self._selected("emotion_model")

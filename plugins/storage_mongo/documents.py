@@ -196,6 +196,7 @@ def message_document(message: Message, seq: int) -> Document:
         "tone": message.tone,
         "expression": message.expression,
         "started_by_agent": message.started_by_agent,
+        "reply_to": message.reply_to,
     }
 
 
@@ -212,6 +213,7 @@ def message_from(document: Mapping[str, Any]) -> Message:
         tone=document.get("tone", ""),
         expression=document.get("expression"),
         started_by_agent=bool(document.get("started_by_agent", False)),
+        reply_to=document.get("reply_to"),
         seq=int(document["seq"]),
     )
 

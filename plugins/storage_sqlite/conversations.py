@@ -47,8 +47,8 @@ def append_message(connection: sqlite3.Connection, message: Message) -> Message:
         seq = row[0]
         connection.execute(
             "INSERT INTO messages (id, conversation_id, seq, sender_id, sender_username,"
-            " from_agent, message, timestamp, purpose, tone, expression, started_by_agent)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " from_agent, message, timestamp, purpose, tone, expression, started_by_agent,"
+            " reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             message_values(message, seq),
         )
         return replace(message, seq=seq)

@@ -77,6 +77,7 @@ CREATE TABLE messages (
     tone TEXT NOT NULL,
     expression TEXT,
     started_by_agent INTEGER NOT NULL,
+    reply_to TEXT,
     UNIQUE (conversation_id, seq)           -- list_messages pages
 );
 -- last_agent_initiated

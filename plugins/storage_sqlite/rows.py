@@ -118,6 +118,7 @@ def message_values(message: Message, seq: int) -> tuple[Any, ...]:
         message.tone,
         message.expression,
         int(message.started_by_agent),
+        message.reply_to,
     )
 
 
@@ -134,6 +135,7 @@ def message_from(row: sqlite3.Row) -> Message:
         tone=row["tone"],
         expression=row["expression"],
         started_by_agent=bool(row["started_by_agent"]),
+        reply_to=row["reply_to"],
         seq=row["seq"],
     )
 

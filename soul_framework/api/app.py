@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -9,7 +10,7 @@ from quart import Quart
 from quart_schema import HttpSecurityScheme, Info, QuartSchema
 
 from soul_framework import API_VERSION
-from soul_framework.api import auth, meta
+from soul_framework.api import auth, jobs, messages, meta
 from soul_framework.api.conventions import install_conventions
 from soul_framework.api.envelope import install_error_handlers
 from soul_framework.api.state import AppState
@@ -17,6 +18,9 @@ from soul_framework.auth.service import AuthService
 from soul_framework.config import Settings, load_settings
 from soul_framework.errors import SoulError
 from soul_framework.jobs.connection import async_redis, sync_redis
+from soul_framework.jobs.events import EventHub
+from soul_framework.jobs.state import JobStates
+from soul_framework.jobs.sweeper import keep_sweeping
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,8 @@ def create_app(
         redis_sync=sync_redis(settings),
         redis=client,
         auth=AuthService(settings, runtime.store, client),
+        jobs=JobStates(client, settings.soul_job_result_ttl_seconds),
+        hub=EventHub(client),
     )
 
     QuartSchema(
@@ -63,9 +69,13 @@ def create_app(
 
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(auth.blueprint)
+    app.register_blueprint(messages.blueprint)
+    app.register_blueprint(jobs.blueprint)
     for plugin_name, blueprint in runtime.registry.blueprints:
         log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
         app.register_blueprint(blueprint)
+
+    background: list[asyncio.Task[None]] = []
 
     @app.before_serving
     async def _open() -> None:
@@ -74,10 +84,17 @@ def create_app(
         except SoulError as exc:
             # Serve anyway: requests that need the store answer 503 until it is back.
             log.warning("store %r not ready at start: %s", runtime.selection.store, exc)
+        state: AppState = app.extensions["soul"]
+        background.append(
+            asyncio.create_task(keep_sweeping(state.jobs, state.redis_sync, settings))
+        )
 
     @app.after_serving
     async def _close() -> None:
         state: AppState = app.extensions["soul"]
+        for task in background:
+            task.cancel()
+        await state.hub.aclose()
         await runtime.aclose()
         state.auth.close()
         state.redis_sync.close()

@@ -9,6 +9,8 @@ import redis.asyncio
 from quart import current_app
 
 from soul_framework.auth.service import AuthService
+from soul_framework.jobs.events import EventHub
+from soul_framework.jobs.state import JobStates
 from soul_framework.runtime import Runtime
 
 
@@ -20,6 +22,8 @@ class AppState:
     redis: redis.asyncio.Redis
     """The event loop's client: session checks, rate limits, events."""
     auth: AuthService
+    jobs: JobStates
+    hub: EventHub
 
 
 def app_state() -> AppState:

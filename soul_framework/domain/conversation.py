@@ -30,4 +30,6 @@ class Message:
     expression: str | None = None
     started_by_agent: bool = False
     """True for messages the agent sent on its own (outreach), not as a reply."""
+    reply_to: str | None = None
+    """For the agent's replies: the id of the user's message it answers."""
     seq: int = 0

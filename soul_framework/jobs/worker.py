@@ -7,6 +7,7 @@ SIGTERM as a cold one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -63,14 +64,23 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     global _process_runtime
     _process_runtime = Runtime.build(settings)
     connection = sync_redis(settings)
-    wait_for_redis(connection)
     cls = worker_class(settings)
-    worker = cls(list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS)
-    log.info(
-        "worker %s (%s) on %s, queues %s",
-        worker.name,
-        cls.__name__,
-        mask_uri_credentials(redis_url(settings)),
-        ", ".join(QUEUE_NAMES),
-    )
-    return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
+    while True:
+        wait_for_redis(connection)
+        worker = cls(
+            list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
+        )
+        log.info(
+            "worker %s (%s) on %s, queues %s",
+            worker.name,
+            cls.__name__,
+            mask_uri_credentials(redis_url(settings)),
+            ", ".join(QUEUE_NAMES),
+        )
+        try:
+            return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # Redis went away under the worker: wait for it and start again, no restart needed.
+            log.warning("worker %s lost Redis (%s); waiting for it to come back", worker.name, exc)
+            with contextlib.suppress(Exception):
+                worker.teardown()

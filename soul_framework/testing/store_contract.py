@@ -417,6 +417,18 @@ class StoreContract:
         assert (latest[1].purpose, latest[1].tone) == ("greet", "warm")
         assert latest[1].timestamp == at(7)
 
+    async def test_replies_remember_what_they_answer(self, store):
+        conversation = await store.conversation("jasmine", "u1", at=T0)
+        asked = await store.append_message(a_message(conversation.id, "question"))
+        await store.append_message(
+            a_message(conversation.id, "answer", 1, from_agent=True, reply_to=asked.id)
+        )
+        page = await store.list_messages(conversation.id, limit=10, before_seq=None)
+        assert [(m.message, m.reply_to) for m in page] == [
+            ("question", None),
+            ("answer", asked.id),
+        ]
+
     async def test_messages_need_their_conversation(self, store):
         with pytest.raises(NotFound):
             await store.append_message(a_message("no-such-conversation", "lost"))

@@ -1,0 +1,107 @@
+"""``/v1/jobs/{id}`` and its server-sent events: a job's state, only for its owner."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pydantic import BaseModel
+from quart import Blueprint, Response
+from quart_schema import document_response, security_scheme, tag
+from redis.exceptions import RedisError
+
+from soul_framework.api.guard import limit_per_user, require_principal
+from soul_framework.api.state import app_state
+from soul_framework.errors import NotFound, QueueUnavailable
+from soul_framework.jobs.events import RESYNC, EventHub
+from soul_framework.jobs.state import CHANNEL, JobStates, JobView
+
+blueprint = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
+
+KEEP_ALIVE_SECONDS = 15.0
+
+
+class JobResult(BaseModel):
+    response: str | None
+    time: float
+    expression: str
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    status: str
+    progress: float | None
+    result: JobResult | None = None
+    error: str | None = None
+
+
+async def _owned_view(job_id: str, user_id: str, jobs: JobStates | None = None) -> JobView:
+    try:
+        view = await (jobs or app_state().jobs).view(job_id)
+    except (RedisError, OSError) as exc:
+        raise QueueUnavailable() from exc
+    # Another user's job is as unknown as a job that never was: no 403, nothing revealed.
+    if view is None or view.owner != user_id:
+        raise NotFound()
+    return view
+
+
+@blueprint.get("/<job_id>")
+@tag(["jobs"])
+@security_scheme([{"bearerAuth": []}])
+@document_response(JobStatus)
+async def job_status(job_id: str) -> dict[str, Any]:
+    """The job's status and, once it succeeded, its result (``error`` once it failed)."""
+    principal = await require_principal()
+    await limit_per_user("poll", principal, app_state().runtime.settings.soul_rate_limit_poll)
+    return (await _owned_view(job_id, principal.user_id)).as_json()
+
+
+@blueprint.get("/<job_id>/events")
+@tag(["jobs"])
+async def job_events(job_id: str) -> Response:
+    """Server-sent events: ``status`` (a snapshot) at once, then ``progress`` and ``token``
+    as they happen, last ``done``; a ``: keep-alive`` comment every 15 s. The token may come
+    in the ``access_token`` query parameter (EventSource cannot send headers)."""
+    principal = await require_principal(allow_query=True)
+    await _owned_view(job_id, principal.user_id)
+    # The stream outlives the request context: it gets what it needs now.
+    state = app_state()
+    stream = _stream(job_id, principal.user_id, state.jobs, state.hub)
+    response = Response(stream, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # proxies must not hold events back
+    response.timeout = None  # a stream lives as long as its job
+    return response
+
+
+def _sse(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _stream(job_id: str, user_id: str, jobs: JobStates, hub: EventHub) -> AsyncIterator[str]:
+    async with hub.listen(CHANNEL.format(job_id)) as queue:
+        # Subscribed first, then the snapshot: nothing published in between is lost.
+        view = await _owned_view(job_id, user_id, jobs)
+        yield _sse("status", view.as_json())
+        if view.terminal:
+            yield _sse("done", view.as_json())
+            return
+        while True:
+            try:
+                raw = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if raw == RESYNC:
+                view = await _owned_view(job_id, user_id, jobs)
+                if view.terminal:
+                    yield _sse("done", view.as_json())
+                    return
+                continue
+            message = json.loads(raw)
+            yield _sse(message["event"], message["data"])
+            if message["event"] == "done":
+                return

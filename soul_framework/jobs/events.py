@@ -1,0 +1,142 @@
+"""One Redis pub/sub connection per API process, fanned out to all of its SSE clients.
+
+A stream subscribes to ``job:{id}`` through the hub; the hub subscribes the channel on its one
+connection when the first listener comes and unsubscribes when the last one leaves, and waits
+for Redis to confirm each subscription, so a snapshot read afterwards misses no event. When the
+connection drops, the hub reconnects and resubscribes, and tells each listener to re-read the
+job's state (events published meanwhile may be gone; the state is not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import redis.asyncio
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+RESYNC = "resync"
+"""Put in a listener's queue after a reconnection: re-read the state."""
+
+CONFIRM_TIMEOUT_SECONDS = 5.0
+MAX_RECONNECT_DELAY_SECONDS = 5.0
+
+
+class EventHub:
+    def __init__(self, client: redis.asyncio.Redis) -> None:
+        self.client = client
+        self._listeners: dict[str, set[asyncio.Queue[str]]] = {}
+        self._confirmed: dict[str, asyncio.Event] = {}
+        self._pubsub: redis.asyncio.client.PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def channels(self) -> int:
+        return len(self._listeners)
+
+    @contextlib.asynccontextmanager
+    async def listen(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
+        """A queue of the channel's messages (raw JSON text, or :data:`RESYNC`).
+
+        On entry the subscription is confirmed by Redis: whatever is published from then on
+        arrives in the queue.
+        """
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        await self._add(channel, queue)
+        try:
+            yield queue
+        finally:
+            await self._remove(channel, queue)
+
+    async def _add(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        async with self._lock:
+            listeners = self._listeners.setdefault(channel, set())
+            listeners.add(queue)
+            if len(listeners) == 1:
+                self._confirmed[channel] = asyncio.Event()
+                if self._pubsub is None:
+                    self._pubsub = self.client.pubsub()
+                await self._pubsub.subscribe(channel)
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.create_task(self._read(), name="soul-event-hub")
+            confirmed = self._confirmed[channel]
+        await asyncio.wait_for(confirmed.wait(), CONFIRM_TIMEOUT_SECONDS)
+
+    async def _remove(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        async with self._lock:
+            listeners = self._listeners.get(channel)
+            if listeners is None:
+                return
+            listeners.discard(queue)
+            if listeners:
+                return
+            del self._listeners[channel]
+            self._confirmed.pop(channel, None)
+            if self._pubsub is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(channel)
+
+    async def _read(self) -> None:
+        delay = 0.1
+        while self._listeners:
+            try:
+                assert self._pubsub is not None
+                async for message in self._pubsub.listen():
+                    delay = 0.1
+                    self._dispatch(message)
+                    if not self._listeners:
+                        return
+            except (RedisError, OSError) as exc:
+                log.warning("event hub lost Redis (%s); reconnecting in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RECONNECT_DELAY_SECONDS)
+                await self._reconnect()
+            except RuntimeError:
+                return  # no channel subscribed any more
+
+    def _dispatch(self, message: dict[str, object]) -> None:
+        kind = message.get("type")
+        channel = _text(message.get("channel"))
+        if kind == "subscribe":
+            confirmed = self._confirmed.get(channel)
+            if confirmed is not None:
+                confirmed.set()
+        elif kind == "message":
+            for queue in self._listeners.get(channel, ()):
+                queue.put_nowait(_text(message.get("data")))
+
+    async def _reconnect(self) -> None:
+        async with self._lock:
+            old, self._pubsub = self._pubsub, None
+            if old is not None:
+                with contextlib.suppress(Exception):
+                    await old.aclose()
+            if not self._listeners:
+                return
+            try:
+                self._pubsub = self.client.pubsub()
+                await self._pubsub.subscribe(*self._listeners)
+            except (RedisError, OSError):
+                self._pubsub = self.client.pubsub()  # try again on the next turn
+                return
+            for queues in self._listeners.values():
+                for queue in queues:
+                    queue.put_nowait(RESYNC)
+
+    async def aclose(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,41 @@
+"""Putting a job on the RQ queue when it is its owner's turn."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import redis
+from rq import Queue
+
+from soul_framework.config import Settings
+from soul_framework.jobs.state import JobStates
+
+MESSAGE_QUEUE = "default"
+MESSAGE_TASK = "soul_framework.jobs.tasks.answer_message"
+RQ_TIMEOUT_MARGIN_SECONDS = 30
+"""RQ's own timeout is a backstop behind the job's: it kills a job that ignored its deadline."""
+
+
+def enqueue_turn(
+    connection: redis.Redis, settings: Settings, job_id: str, payload: dict[str, Any]
+) -> None:
+    """Enqueue the message job (blocking: call from a thread in async code)."""
+    Queue(MESSAGE_QUEUE, connection=connection).enqueue(
+        MESSAGE_TASK,
+        kwargs={"payload": payload},
+        job_id=job_id,
+        job_timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
+        result_ttl=settings.soul_job_result_ttl_seconds,
+        failure_ttl=settings.soul_job_result_ttl_seconds,
+        description=f"answer a message of user {payload.get('user_id', '?')}",
+    )
+
+
+async def hand_turn(
+    states: JobStates, connection: redis.Redis, settings: Settings, job_id: str
+) -> None:
+    """Enqueue ``job_id``, whose turn it now is (its payload waits in its state hash)."""
+    payload = await states.payload(job_id)
+    if payload is not None:
+        await asyncio.to_thread(enqueue_turn, connection, settings, job_id, payload)

@@ -1,0 +1,1 @@
+"""The agent's mind: replying, reflecting, thinking. Pure functions where possible."""

@@ -1,0 +1,181 @@
+"""A real deployment for job tests: ``soul serve`` and ``soul worker`` processes, real Redis,
+SQLite in a temporary folder, and the fake LLM server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+import redis
+
+from soul_framework.testing import free_port
+from soul_framework.testing.fake_llm import FakeLLMServer
+from tests.conftest import STRONG_JWT, STRONG_PEPPER
+
+
+def echo_reply(body: dict) -> dict:
+    """Answer with the last user message, so each reply shows which message it answers."""
+    last = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
+    return {"message": f"echo: {last}", "expression": "happy"}
+
+
+class Deployment:
+    def __init__(self, tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data_dir = tmp_path / "data"
+        self.logs = tmp_path / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SOUL_", "OLLAMA_"))},
+            "APP_ENV": "development",
+            "REDIS_URL": redis_url,
+            "SOUL_DATA_DIR": str(self.data_dir),
+            "JWT_SECRET_ENV": STRONG_JWT,
+            "ARGON2_PEPPER_ENV": STRONG_PEPPER,
+            "OPENAI_API_KEY": "sk-fake",
+            "OPENAI_BASE_URL": llm.url,
+            "GPT_FAST_MODEL": "fake-fast",
+            "SOUL_LLM_MAX_RETRIES": "0",
+            "SOUL_LOCAL_MODEL": "off",
+            "SOUL_RATE_LIMIT_SUBMIT": "1000/minute",
+            "SOUL_RATE_LIMIT_POLL": "100000/minute",
+            **env,
+        }
+        self.api: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "soul_framework.cli", *args],
+            env=self.env,
+            cwd=self.data_dir.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start(self, workers: int = 1) -> Deployment:
+        self.api = self._spawn("api", "serve", "--port", str(self.port))
+        for _ in range(workers):
+            self.add_worker()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                queue = httpx.get(f"{self.base}/v1/meta/queue", timeout=2).json()
+                if queue.get("worker_count", 0) >= workers:
+                    return self
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"deployment did not come up:\n{self.log_tail()}")
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        index = len(self.workers)
+        worker = self._spawn(f"worker-{index}", "worker", "--name", f"jobs-{self.port}-{index}")
+        self.workers.append(worker)
+        return worker
+
+    def kill_worker(self, worker: subprocess.Popen[bytes]) -> None:
+        """SIGKILL the worker and any work-horse it forked."""
+        for child in psutil.Process(worker.pid).children(recursive=True):
+            child.kill()
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+
+    def log_tail(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.logs.glob("*")
+        )
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.api]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, self.api]:
+            if process is not None:
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+class Client:
+    """A signed-in user of a deployment."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=30)
+        reply = self.http.post("/v1/auth/guest").json()
+        self.token = reply["access_token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+        self.user_id = self.http.get("/v1/auth/me", headers=self.headers).json()["user_id"]
+
+    def submit(self, text: str, kind: str = "dm") -> httpx.Response:
+        return self.http.post(
+            "/v1/messages/submit", headers=self.headers, json={"message": text, "type": kind}
+        )
+
+    def poll(self, job_id: str) -> httpx.Response:
+        return self.http.get(f"/v1/jobs/{job_id}", headers=self.headers)
+
+    def wait(self, job_id: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.poll(job_id).json()
+            if body.get("status") in {"succeeded", "failed"}:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id} did not finish: {body}")
+
+    def events(self, job_id: str, *, query_token: bool = True) -> list[tuple[str, dict]]:
+        """Read the job's SSE stream to its end: [(event, data), ...]."""
+        params = {"access_token": self.token} if query_token else None
+        headers = None if query_token else self.headers
+        found: list[tuple[str, dict]] = []
+        name = "message"
+        with self.http.stream(
+            "GET", f"/v1/jobs/{job_id}/events", params=params, headers=headers
+        ) as response:
+            assert response.status_code == 200, response.read()
+            assert response.headers["content-type"].startswith("text/event-stream")
+            import json
+
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    name = line[len("event: ") :]
+                elif line.startswith("data: "):
+                    found.append((name, json.loads(line[len("data: ") :])))
+        return found
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        server.script(*([echo_reply] * 0))
+        yield server
+
+
+@pytest.fixture
+def deployment(tmp_path, redis_url, llm) -> Iterator[Deployment]:
+    deployments: list[Deployment] = []
+
+    def make(workers: int = 1, **env: str) -> Deployment:
+        running = Deployment(tmp_path, redis_url, llm, **env).start(workers)
+        deployments.append(running)
+        return running
+
+    yield make
+    for running in deployments:
+        running.stop()
+    connection = redis.Redis.from_url(redis_url)
+    for key in connection.scan_iter("soul:*"):
+        connection.delete(key)
+    connection.close()

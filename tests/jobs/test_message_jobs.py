@@ -1,0 +1,197 @@
+"""Message jobs end to end, with real Redis and real worker processes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.jobs.conftest import Client, echo_reply
+
+pytestmark = pytest.mark.slow
+
+
+def always_echo(llm) -> None:
+    llm.script(*([echo_reply] * 50))
+
+
+def test_happy_path_by_polling(deployment, llm):
+    always_echo(llm)
+    service = deployment()
+    user = Client(service.base)
+    response = user.submit("hello there")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued"
+    assert response.headers["Location"] == f"/v1/jobs/{body['job_id']}"
+    assert response.headers["Retry-After"] == "3"
+    done = user.wait(body["job_id"])
+    assert done["status"] == "succeeded", (done, service.log_tail())
+    assert done["result"]["response"] == "echo: hello there"
+    assert done["result"]["expression"] == "happy"
+    assert done["result"]["time"] >= 0
+    assert done["progress"] == 1.0
+
+
+def test_happy_path_by_sse_streams_tokens(deployment, llm):
+    llm.token_delay_seconds = 0.01
+    always_echo(llm)
+    service = deployment()
+    user = Client(service.base)
+    job_id = user.submit("a streamed hello").json()["job_id"]
+    events = user.events(job_id)
+    names = [name for name, _ in events]
+    assert names[0] == "status"
+    assert names[-1] == "done"
+    tokens = "".join(data["delta"] for name, data in events if name == "token")
+    assert tokens == "echo: a streamed hello"
+    assert names.count("token") > 1
+    assert events[-1][1]["status"] == "succeeded"
+    assert events[-1][1]["result"]["response"] == "echo: a streamed hello"
+
+
+def test_sse_after_done_sends_status_then_done(deployment, llm):
+    always_echo(llm)
+    service = deployment()
+    user = Client(service.base)
+    job_id = user.submit("quick").json()["job_id"]
+    user.wait(job_id)
+    events = user.events(job_id, query_token=False)
+    assert [name for name, _ in events] == ["status", "done"]
+    assert events[0][1]["status"] == "succeeded"
+
+
+def test_messages_of_one_user_are_answered_in_order(deployment, llm):
+    llm.latency_seconds = 0.3
+    always_echo(llm)
+    service = deployment(workers=3)
+    user = Client(service.base)
+    jobs = [user.submit(f"message {i}").json()["job_id"] for i in range(4)]
+    results = [user.wait(job_id, timeout=60) for job_id in jobs]
+    assert [r["result"]["response"] for r in results] == [f"echo: message {i}" for i in range(4)]
+    # The fake model saw them one at a time, in order, each with the earlier replies.
+    lasts = [
+        [m["content"] for m in r.body["messages"] if m["role"] == "user"][-1]
+        for r in llm.chat_requests()
+    ]
+    assert lasts == [f"message {i}" for i in range(4)]
+
+
+def test_different_users_run_in_parallel(deployment, llm):
+    llm.latency_seconds = 1.0
+    always_echo(llm)
+    service = deployment(workers=2)
+    first, second = Client(service.base), Client(service.base)
+    started = time.monotonic()
+    jobs = [
+        (first, first.submit("one").json()["job_id"]),
+        (second, second.submit("two").json()["job_id"]),
+    ]
+    for user, job_id in jobs:
+        assert user.wait(job_id)["status"] == "succeeded"
+    assert time.monotonic() - started < 1.9  # two 1 s calls side by side, not one after other
+
+
+def test_another_users_job_is_not_found(deployment, llm):
+    always_echo(llm)
+    service = deployment()
+    owner, stranger = Client(service.base), Client(service.base)
+    job_id = owner.submit("mine").json()["job_id"]
+    owner.wait(job_id)
+    assert stranger.poll(job_id).status_code == 404
+    assert stranger.poll(job_id).json()["error"]["code"] == "not_found"
+    response = stranger.http.get(
+        f"/v1/jobs/{job_id}/events", params={"access_token": stranger.token}
+    )
+    assert response.status_code == 404
+    assert owner.poll("no-such-job").status_code == 404
+
+
+def test_llm_failure_fails_the_job_and_keeps_the_message(deployment, llm):
+    llm.fail_next(1, status=500)  # retries are off in these deployments
+    service = deployment()
+    user = Client(service.base)
+    job_id = user.submit("will this work?").json()["job_id"]
+    done = user.wait(job_id)
+    assert done["status"] == "failed"
+    assert done["error"] == "llm_unavailable"
+    assert "result" not in done
+    # The next message is answered: a failure does not block the user.
+    always_echo(llm)
+    assert user.wait(user.submit("again").json()["job_id"])["status"] == "succeeded"
+    history = llm.chat_requests()[-1].prompt
+    assert "will this work?" in history  # the failed turn's message was kept
+
+
+def test_job_timeout_fails_with_timeout(deployment, llm):
+    llm.latency_seconds = 10
+    service = deployment(SOUL_JOB_TIMEOUT_SECONDS="1", SOUL_LLM_TIMEOUT_SECONDS="30")
+    user = Client(service.base)
+    done = user.wait(user.submit("slow").json()["job_id"])
+    assert done["status"] == "failed"
+    assert done["error"] == "timeout"
+
+
+def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, llm):
+    llm.latency_seconds = 120
+    service = deployment(workers=1)
+    user = Client(service.base)
+    lost = user.submit("doomed").json()["job_id"]
+    deadline = time.monotonic() + 20
+    while user.poll(lost).json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    waiting = user.submit("next in line").json()["job_id"]
+    service.kill_worker(service.workers[0])
+    killed_at = time.monotonic()
+    done = user.wait(lost, timeout=70)
+    assert done["status"] == "failed"
+    assert done["error"] == "worker_lost"
+    assert time.monotonic() - killed_at < 60
+    llm.latency_seconds = 0
+    always_echo(llm)
+    service.add_worker()
+    assert user.wait(waiting, timeout=60)["result"]["response"] == "echo: next in line"
+
+
+def test_submit_validates_its_body(deployment, llm):
+    service = deployment()
+    user = Client(service.base)
+    for body in ({"message": ""}, {"message": "x" * 4001}, {"message": "hi", "type": "chat"}, {}):
+        response = user.http.post("/v1/messages/submit", headers=user.headers, json=body)
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "validation_error"
+    assert user.http.post("/v1/messages/submit", json={"message": "hi"}).status_code == 401
+
+
+def test_redis_restart_is_survived_without_restarting_anything(tmp_path, llm):
+    import httpx
+
+    from soul_framework.embedded_redis import EmbeddedRedis
+    from tests.jobs.conftest import Deployment
+
+    always_echo(llm)
+    own_redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
+    url = own_redis.start()
+    service = Deployment(tmp_path, url, llm).start(workers=1)
+    try:
+        user = Client(service.base)
+        assert user.wait(user.submit("before").json()["job_id"])["status"] == "succeeded"
+        own_redis.stop()
+        down = user.submit("while Redis is down")
+        assert down.status_code == 503
+        assert down.json()["error"]["code"] == "queue_unavailable"
+        assert httpx.get(f"{service.base}/v1/meta/queue").status_code == 503
+        own_redis.start()
+        # This Redis kept nothing (no append-only file): the session's revocation list and
+        # the worker's registration are gone, but the service carries on by itself.
+        assert httpx.get(f"{service.base}/v1/meta/queue").status_code == 200
+        after = user.submit("after")
+        assert after.status_code == 202
+        # The worker reconnects with its own backoff (1, 2, 4 ... seconds).
+        assert user.wait(after.json()["job_id"], timeout=90)["result"]["response"] == (
+            "echo: after"
+        )
+        assert all(p.poll() is None for p in [service.api, *service.workers])
+    finally:
+        service.stop()
+        own_redis.stop()
