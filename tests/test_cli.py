@@ -98,6 +98,33 @@ class SoulUp:
         return code
 
 
+def chat_once(base: str, text: str, timeout: float = 120) -> dict:
+    """Sign in as a guest, send ``text``, and wait for the job to finish."""
+    token = json.loads(_post(f"{base}/v1/auth/guest", None))["access_token"]
+    job = json.loads(_post(f"{base}/v1/messages/submit", {"message": text}, token))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(
+            f"{base}/v1/jobs/{job['job_id']}", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.loads(response.read())
+        if body["status"] in {"succeeded", "failed"}:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"no answer within {timeout}s")
+
+
+def _post(url: str, body: dict | None, token: str | None = None) -> bytes:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else b""
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
 def test_version_and_help():
     result = run_soul("--version")
     assert result.returncode == 0
@@ -180,7 +207,15 @@ def test_python_m_worker_is_the_same_command(tmp_path, redis_url):
 @pytest.mark.slow
 @pytest.mark.parametrize("external_redis", [False, True], ids=["embedded-redis", "redis-url"])
 def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_redis):
-    up = SoulUp(tmp_path, clean_env(REDIS_URL=redis_url) if external_redis else clean_env())
+    from soul_framework.testing.fake_llm import FakeLLMServer
+
+    llm = FakeLLMServer().start()
+    llm.script(
+        lambda body: {"message": "echo: " + body["messages"][-1]["content"], "expression": "happy"}
+    )
+    model = {"OPENAI_API_KEY": "sk-fake", "OPENAI_BASE_URL": llm.url}
+    env = clean_env(REDIS_URL=redis_url, **model) if external_redis else clean_env(**model)
+    up = SoulUp(tmp_path, env)
     descendants: list[psutil.Process] = []
     try:
         up.wait_until_up()
@@ -193,6 +228,8 @@ def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_
         names = {p["name"] for p in get_json(f"{up.base}/v1/meta/plugins")["plugins"]}
         assert set(BUNDLED_PLUGIN_NAMES) <= names
         assert get_json(f"{up.base}/v1/")["active_agent"] == "Jasmine"
+        answer = chat_once(up.base, "hello from the test")
+        assert answer["result"]["response"] == "echo: hello from the test"
         assert (up.data_dir / "secrets.env").stat().st_mode & 0o777 == 0o600
         assert (up.data_dir / "soul.db").exists()
         if not external_redis:
@@ -201,6 +238,7 @@ def test_soul_up_serves_and_stops_without_orphans(tmp_path, redis_url, external_
         assert len(descendants) >= (2 if external_redis else 3)
     finally:
         code = up.stop()
+        llm.stop()
     assert code == 0, up.output
     _gone, alive = psutil.wait_procs(descendants, timeout=10)
     assert alive == [], f"orphans left: {alive}"
