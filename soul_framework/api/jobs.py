@@ -20,8 +20,6 @@ from soul_framework.jobs.state import CHANNEL, JobStates, JobView
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/v1/jobs")
 
-KEEP_ALIVE_SECONDS = 15.0
-
 
 class JobResult(BaseModel):
     response: str | None
@@ -63,13 +61,15 @@ async def job_status(job_id: str) -> dict[str, Any]:
 @tag(["jobs"])
 async def job_events(job_id: str) -> Response:
     """Server-sent events: ``status`` (a snapshot) at once, then ``progress`` and ``token``
-    as they happen, last ``done``; a ``: keep-alive`` comment every 15 s. The token may come
+    as they happen, last ``done``; a ``: keep-alive`` comment every 15 s
+    (``SOUL_SSE_KEEPALIVE_SECONDS``). The token may come
     in the ``access_token`` query parameter (EventSource cannot send headers)."""
     principal = await require_principal(allow_query=True)
     await _owned_view(job_id, principal.user_id)
     # The stream outlives the request context: it gets what it needs now.
     state = app_state()
-    stream = _stream(job_id, principal.user_id, state.jobs, state.hub)
+    keepalive = state.runtime.settings.soul_sse_keepalive_seconds
+    stream = _stream(job_id, principal.user_id, state.jobs, state.hub, keepalive)
     response = Response(stream, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # proxies must not hold events back
@@ -81,7 +81,9 @@ def _sse(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def _stream(job_id: str, user_id: str, jobs: JobStates, hub: EventHub) -> AsyncIterator[str]:
+async def _stream(
+    job_id: str, user_id: str, jobs: JobStates, hub: EventHub, keepalive: float
+) -> AsyncIterator[str]:
     async with hub.listen(CHANNEL.format(job_id)) as queue:
         # Subscribed first, then the snapshot: nothing published in between is lost.
         view = await _owned_view(job_id, user_id, jobs)
@@ -91,7 +93,7 @@ async def _stream(job_id: str, user_id: str, jobs: JobStates, hub: EventHub) -> 
             return
         while True:
             try:
-                raw = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+                raw = await asyncio.wait_for(queue.get(), keepalive)
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue

@@ -195,3 +195,68 @@ def test_redis_restart_is_survived_without_restarting_anything(tmp_path, llm):
     finally:
         service.stop()
         own_redis.stop()
+
+
+def test_quiet_streams_get_keep_alives_and_disconnects_are_cleaned_up(deployment, llm, redis_url):
+    import redis as redis_client
+
+    llm.latency_seconds = 3
+    always_echo(llm)
+    service = deployment(SOUL_SSE_KEEPALIVE_SECONDS="0.5")
+    user = Client(service.base)
+    job_id = user.submit("take your time").json()["job_id"]
+    lines: list[str] = []
+    with user.http.stream(
+        "GET", f"/v1/jobs/{job_id}/events", params={"access_token": user.token}
+    ) as response:
+        for line in response.iter_lines():
+            lines.append(line)
+            if lines.count(": keep-alive") >= 2:
+                break  # the client goes away mid-stream
+    assert lines[0] == "event: status"
+    connection = redis_client.Redis.from_url(redis_url)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if dict(connection.pubsub_numsub(f"job:{job_id}"))[f"job:{job_id}".encode()] == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the API kept listening for a client that left")
+    finally:
+        connection.close()
+    assert user.wait(job_id)["status"] == "succeeded"
+
+
+def test_one_pubsub_connection_serves_every_stream(deployment, llm, redis_url):
+    import threading
+
+    import redis as redis_client
+
+    llm.latency_seconds = 2
+    always_echo(llm)
+    service = deployment(workers=1)
+    connection = redis_client.Redis.from_url(redis_url)
+
+    def pubsub_clients() -> int:
+        return len(connection.client_list(_type="pubsub"))
+
+    try:
+        before = pubsub_clients()
+        users = [Client(service.base) for _ in range(5)]
+        jobs = [(u, u.submit(f"stream {i}").json()["job_id"]) for i, u in enumerate(users)]
+        results: dict[str, list] = {}
+        threads = [
+            threading.Thread(target=lambda u=u, j=j: results.__setitem__(j, u.events(j)))
+            for u, j in jobs
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # all five streams are open and subscribed by now
+        during = pubsub_clients()
+        for thread in threads:
+            thread.join(60)
+        assert during - before <= 1
+        assert all(events[-1][0] == "done" for events in results.values())
+    finally:
+        connection.close()
