@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     soul_llm_max_tokens: int = Field(default=800, ge=16)
     soul_job_timeout_seconds: float = Field(default=120.0, gt=0)
     """Longest a message job may run before it ends ``failed`` / ``timeout``."""
+    soul_redis_max_connections: int = Field(default=512, ge=8)
+    """Redis connections one API process may hold at once (requests wait beyond that)."""
     soul_sse_keepalive_seconds: float = Field(default=15.0, gt=0, le=60)
     """Seconds between ``: keep-alive`` comments on quiet event streams."""
     soul_job_result_ttl_seconds: int = Field(default=86400, ge=60)

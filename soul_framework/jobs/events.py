@@ -34,10 +34,12 @@ class EventHub:
         self._pubsub: redis.asyncio.client.PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._pending: set[asyncio.Task[None]] = set()
 
     @property
     def channels(self) -> int:
-        return len(self._listeners)
+        """Channels with listeners (those being unsubscribed are not counted)."""
+        return sum(1 for listeners in self._listeners.values() if listeners)
 
     @contextlib.asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
@@ -47,17 +49,18 @@ class EventHub:
         arrives in the queue.
         """
         queue: asyncio.Queue[str] = asyncio.Queue()
-        await self._add(channel, queue)
         try:
+            await self._add(channel, queue)
             yield queue
         finally:
-            await self._remove(channel, queue)
+            self._remove(channel, queue)
 
     async def _add(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        self._listeners.setdefault(channel, set()).add(queue)  # at once: _remove finds it
         async with self._lock:
-            listeners = self._listeners.setdefault(channel, set())
-            listeners.add(queue)
-            if len(listeners) == 1:
+            # Again under the lock: an unsubscription may have dropped the channel meanwhile.
+            self._listeners.setdefault(channel, set()).add(queue)
+            if channel not in self._confirmed:
                 self._confirmed[channel] = asyncio.Event()
                 if self._pubsub is None:
                     self._pubsub = self.client.pubsub()
@@ -67,15 +70,23 @@ class EventHub:
             confirmed = self._confirmed[channel]
         await asyncio.wait_for(confirmed.wait(), CONFIRM_TIMEOUT_SECONDS)
 
-    async def _remove(self, channel: str, queue: asyncio.Queue[str]) -> None:
+    def _remove(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        """Forget a listener at once (no await: a client that hangs up cancels its stream, and
+        a cancelled await here would leave the listener and its subscription behind)."""
+        listeners = self._listeners.get(channel)
+        if listeners is None:
+            return
+        listeners.discard(queue)
+        if not listeners:
+            task = asyncio.get_running_loop().create_task(self._unsubscribe_if_idle(channel))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _unsubscribe_if_idle(self, channel: str) -> None:
         async with self._lock:
-            listeners = self._listeners.get(channel)
-            if listeners is None:
-                return
-            listeners.discard(queue)
-            if listeners:
-                return
-            del self._listeners[channel]
+            if self._listeners.get(channel):
+                return  # someone subscribed again meanwhile
+            self._listeners.pop(channel, None)
             self._confirmed.pop(channel, None)
             if self._pubsub is not None:
                 with contextlib.suppress(RedisError, OSError):
