@@ -10,13 +10,16 @@ Failures end as the typed errors of :mod:`soul_framework.errors`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import certifi
 import httpx
 import openai
 from openai import AsyncOpenAI
@@ -78,6 +81,11 @@ class OpenAICompatibleProvider:
         self._json_schema_refused = False
         self._strict_refused: set[str] = set()
         self._embeddings_refused = False
+
+    @staticmethod
+    def warm_up() -> None:
+        """Prepare what every client of the process shares (the TLS context)."""
+        tls_context()
 
     # --- protocol ---------------------------------------------------------------------------
 
@@ -173,6 +181,9 @@ class OpenAICompatibleProvider:
                 base_url=self.options.base_url,
                 max_retries=0,  # retries are ours: typed errors, Retry-After, logging
                 timeout=self._timeout(60.0),
+                http_client=openai.DefaultAsyncHttpxClient(
+                    verify=tls_context(), timeout=self._timeout(60.0)
+                ),
             )
         return self._client
 
@@ -306,6 +317,16 @@ class OpenAICompatibleProvider:
             except openai.APIStatusError as exc:
                 raise LLMUnavailable(f"The model server answered {_status(exc)}") from exc
         raise AssertionError("unreachable")
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verified TLS context per process, shared by every client.
+
+    Loading the CA bundle costs 10-50 ms; a job that builds its own client (each job runs on a
+    loop of its own) would pay that every time. Made before a worker forks, it is inherited.
+    """
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _states_schema(conversation: list[dict[str, str]]) -> bool:

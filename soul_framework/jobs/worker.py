@@ -59,10 +59,22 @@ def wait_for_redis(connection: redis.Redis) -> None:
             time.sleep(0.5)
 
 
+def _warm_up(runtime: Runtime) -> None:
+    """Do once, before any fork, what every job would otherwise redo: building the selected
+    provider and store imports their modules and may prepare shared resources (a TLS context);
+    forked work-horses inherit all of it."""
+    provider = runtime.fresh("llm_provider")
+    warm = getattr(type(provider), "warm_up", None)
+    if callable(warm):
+        warm()
+    runtime.fresh("store")
+
+
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     """Load plugins, connect, and work the queues until stopped. Returns RQ's result."""
     global _process_runtime
     _process_runtime = Runtime.build(settings)
+    _warm_up(_process_runtime)
     connection = sync_redis(settings)
     cls = worker_class(settings)
     while True:
