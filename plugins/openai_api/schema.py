@@ -8,16 +8,23 @@ pydantic schema that way (optional fields are already nullable, so the model can
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from typing import Any
 
 from pydantic import BaseModel
 
 
+@functools.cache
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema (made once per model: generating it costs milliseconds).
+
+    Shared by every caller: treat it as read-only.
+    """
     return model.model_json_schema()
 
 
+@functools.cache
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = copy.deepcopy(schema_of(model))
     _close(schema)

@@ -18,7 +18,6 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 CONNECT_TIMEOUT_SECONDS = 2.0
 """Short, so that an unreachable Redis turns into a 503 quickly instead of a hung request."""
 SOCKET_TIMEOUT_SECONDS = 10.0
-POOL_WAIT_SECONDS = 5.0
 
 
 def redis_url(settings: Settings) -> str:
@@ -51,14 +50,10 @@ def sync_redis(settings: Settings) -> redis.Redis:
 def async_redis(settings: Settings) -> redis.asyncio.Redis:
     """An asyncio client for the API process (rate limits, pub/sub, session checks).
 
-    Its pool waits for a free connection (up to ``POOL_WAIT_SECONDS``) instead of failing at
-    once when a burst of requests holds them all.
+    Its pool holds up to ``SOUL_REDIS_MAX_CONNECTIONS`` (redis-py's default of 100 turned
+    bursts of concurrent requests into 503s).
     """
     url = redis_url(settings)
-    pool = redis.asyncio.BlockingConnectionPool.from_url(
-        url,
-        max_connections=settings.soul_redis_max_connections,
-        timeout=POOL_WAIT_SECONDS,
-        **_options(settings, url),
+    return redis.asyncio.Redis.from_url(
+        url, max_connections=settings.soul_redis_max_connections, **_options(settings, url)
     )
-    return redis.asyncio.Redis(connection_pool=pool)

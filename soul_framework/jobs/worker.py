@@ -64,7 +64,7 @@ def _warm_up(runtime: Runtime) -> None:
     provider and store imports their modules and may prepare shared resources (a TLS context);
     forked work-horses inherit all of it."""
     provider = runtime.fresh("llm_provider")
-    warm = getattr(type(provider), "warm_up", None)
+    warm = getattr(provider, "warm_up", None)
     if callable(warm):
         warm()
     runtime.fresh("store")
