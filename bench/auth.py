@@ -15,8 +15,6 @@ import contextlib
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -24,7 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from soul_framework.testing import free_port, redis_for_tests
+from soul_framework.testing import redis_for_tests
+from soul_framework.testing.deployment import Deployment
 
 JWT = "bench-only-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 PEPPER = "bench-only-pepper-0123456789"
@@ -32,13 +31,9 @@ PEPPER = "bench-only-pepper-0123456789"
 
 @contextlib.contextmanager
 def api_process(redis_url: str) -> Iterator[str]:
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="soul-bench-auth-") as folder:
-        env = {
-            **os.environ,
+        settings = {
             "APP_ENV": "production",
-            "REDIS_URL": redis_url,
-            "SOUL_DATA_DIR": folder,
             "JWT_SECRET_ENV": JWT,
             "ARGON2_PEPPER_ENV": PEPPER,
             "SOUL_LOG_LEVEL": "WARNING",
@@ -46,25 +41,8 @@ def api_process(redis_url: str) -> Iterator[str]:
             "SOUL_RATE_LIMIT_LOGIN_IP": "100000000/hour",
             "SOUL_RATE_LIMIT_LOGIN_ACCOUNT": "100000000/hour",
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "soul_framework.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/v1/meta/ping").status_code == 200:
-                        break
-                time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(10)
+        with Deployment(Path(folder), redis_url, settings).start(workers=0) as running:
+            yield running.base
 
 
 async def drive(

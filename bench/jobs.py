@@ -29,9 +29,7 @@ import json
 import os
 import platform
 import resource
-import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,14 +46,12 @@ import redis.asyncio
 
 from soul_framework.domain.ids import new_id
 from soul_framework.jobs.state import CHANNEL, SUCCEEDED, JobStates, JobView, event
-from soul_framework.testing import free_port, redis_for_tests
+from soul_framework.testing import redis_for_tests
+from soul_framework.testing.deployment import Deployment
 from soul_framework.testing.fake_llm import FakeLLMServer
 
 ANSWER = {"message": "ok", "expression": "happy"}
 UNLIMITED = "100000000/hour"
-DROPPED_PREFIXES = ("SOUL_", "OLLAMA_", "OPENAI_", "GPT_", "LLM_", "MONGO_")
-START_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 15.0
 
 OVERHEAD_USERS = 4
 OVERHEAD_WARMUP = 10
@@ -84,99 +80,23 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-class Deployment:
-    """``soul serve`` and ``soul worker`` processes with their logs in ``folder``."""
-
-    def __init__(self, folder: Path, redis_url: str, llm_url: str) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.logs = folder / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(DROPPED_PREFIXES)},
-            "APP_ENV": "development",
-            "REDIS_URL": redis_url,
-            "SOUL_DATA_DIR": str(folder / "data"),
-            "JWT_SECRET_ENV": secrets.token_urlsafe(48),
-            "ARGON2_PEPPER_ENV": secrets.token_urlsafe(24),
-            "OPENAI_API_KEY": "sk-fake",
-            "OPENAI_BASE_URL": llm_url,
-            "GPT_FAST_MODEL": "fake-fast",
-            "SOUL_LLM_MAX_RETRIES": "0",
-            "SOUL_LOCAL_MODEL": "off",
-            "SOUL_LOG_LEVEL": "WARNING",
-            "SOUL_RATE_LIMIT_SUBMIT": UNLIMITED,
-            "SOUL_RATE_LIMIT_POLL": UNLIMITED,
-            "SOUL_RATE_LIMIT_GUEST": UNLIMITED,
-        }
-        self.api: subprocess.Popen[bytes] | None = None
-        self.workers: list[subprocess.Popen[bytes]] = []
-
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "soul_framework.cli", *args],
-                env=self.env,
-                cwd=self.folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def start(self, workers: int) -> None:
-        self.api = self._spawn("api", "serve", "--port", str(self.port))
-        self.add_workers(workers)
-
-    def add_workers(self, count: int) -> None:
-        """Start ``count`` more workers and wait until the API lists all of them."""
-        for _ in range(count):
-            index = len(self.workers)
-            name = f"bench-{self.port}-{index}"
-            self.workers.append(self._spawn(f"worker-{index}", "worker", "--name", name))
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            for process in [self.api, *self.workers]:
-                if process is not None and process.poll() is not None:
-                    raise RuntimeError(f"a process exited early:\n{self.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError, ValueError):
-                queue = httpx.get(f"{self.base}/v1/meta/queue", timeout=2).json()
-                if queue.get("worker_count", -1) >= len(self.workers):
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"the deployment did not come up:\n{self.log_tail()}")
-
-    @property
-    def api_pid(self) -> int:
-        assert self.api is not None
-        return self.api.pid
-
-    def log_tail(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-            for path in sorted(self.logs.glob("*.log"))
-        )
-
-    def stop(self) -> None:
-        """Stop the workers (warm shutdown) and the API; kill whatever does not stop."""
-        processes = [p for p in [*self.workers, self.api] if p is not None]
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(psutil.Error):
-                    for child in psutil.Process(process.pid).children(recursive=True):
-                        child.kill()
-                process.kill()
-                process.wait()
-
-
 @contextlib.contextmanager
 def deployment(redis_url: str, llm_url: str, workers: int) -> Iterator[Deployment]:
     with tempfile.TemporaryDirectory(prefix="soul-bench-jobs-") as folder:
-        running = Deployment(Path(folder), redis_url, llm_url)
+        running = Deployment(
+            Path(folder),
+            redis_url,
+            {
+                "OPENAI_API_KEY": "sk-fake",
+                "OPENAI_BASE_URL": llm_url,
+                "GPT_FAST_MODEL": "fake-fast",
+                "SOUL_LLM_MAX_RETRIES": "0",
+                "SOUL_LOG_LEVEL": "WARNING",
+                "SOUL_RATE_LIMIT_SUBMIT": UNLIMITED,
+                "SOUL_RATE_LIMIT_POLL": UNLIMITED,
+                "SOUL_RATE_LIMIT_GUEST": UNLIMITED,
+            },
+        )
         try:
             running.start(workers)
             yield running
@@ -310,7 +230,9 @@ async def measure_throughput(
     figures: dict[str, float] = {}
     for workers in THROUGHPUT_WORKERS:
         if len(running.workers) < workers:
-            running.add_workers(workers - len(running.workers))
+            for _ in range(workers - len(running.workers)):
+                running.add_worker(wait=False)
+            running.wait_for_workers(workers)
         llm.latency_seconds = 0.0
         llm.script(*([ANSWER] * len(users)))
         await run_batch(client, users, 1)  # warm-up, not timed

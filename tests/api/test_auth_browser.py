@@ -3,47 +3,18 @@ paths and HttpOnly, and page script that can read only ``refresh_csrf``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from soul_framework.testing import free_port
+from soul_framework.testing.deployment import Deployment
 from tests.conftest import STRONG_JWT, STRONG_PEPPER
 
 
 @pytest.fixture
 def server(tmp_path, redis_url):
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SOUL_")},
-        "APP_ENV": "development",
-        "REDIS_URL": redis_url,
-        "SOUL_DATA_DIR": str(tmp_path / "data"),
-        "JWT_SECRET_ENV": STRONG_JWT,
-        "ARGON2_PEPPER_ENV": STRONG_PEPPER,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "soul_framework.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/v1/meta/ping", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(10)
+    settings = {"JWT_SECRET_ENV": STRONG_JWT, "ARGON2_PEPPER_ENV": STRONG_PEPPER}
+    with Deployment(tmp_path, redis_url, settings).start(workers=0) as running:
+        yield running.base
 
 
 def script_visible(jar: httpx.Cookies) -> dict[str, str]:

@@ -3,20 +3,15 @@ SQLite in a temporary folder, and the fake LLM server."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 import redis
 
-from soul_framework.testing import free_port
+from soul_framework.testing.deployment import Deployment
 from soul_framework.testing.fake_llm import FakeLLMServer
 from tests.conftest import STRONG_JWT, STRONG_PEPPER
 
@@ -27,86 +22,20 @@ def echo_reply(body: dict) -> dict:
     return {"message": f"echo: {last}", "expression": "happy"}
 
 
-class Deployment:
-    def __init__(self, tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.data_dir = tmp_path / "data"
-        self.logs = tmp_path / "logs"
-        self.logs.mkdir(exist_ok=True)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SOUL_", "OLLAMA_"))},
-            "APP_ENV": "development",
-            "REDIS_URL": redis_url,
-            "SOUL_DATA_DIR": str(self.data_dir),
-            "JWT_SECRET_ENV": STRONG_JWT,
-            "ARGON2_PEPPER_ENV": STRONG_PEPPER,
-            "OPENAI_API_KEY": "sk-fake",
-            "OPENAI_BASE_URL": llm.url,
-            "GPT_FAST_MODEL": "fake-fast",
-            "SOUL_LLM_MAX_RETRIES": "0",
-            "SOUL_LOCAL_MODEL": "off",
-            "SOUL_RATE_LIMIT_SUBMIT": "1000/minute",
-            "SOUL_RATE_LIMIT_POLL": "100000/minute",
-            **env,
-        }
-        self.api: subprocess.Popen[bytes] | None = None
-        self.workers: list[subprocess.Popen[bytes]] = []
-
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        # The child keeps its own copy of the file descriptor; ours closes at once.
-        with (self.logs / f"{name}.log").open("ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-m", "soul_framework.cli", *args],
-                env=self.env,
-                cwd=self.data_dir.parent,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def start(self, workers: int = 1) -> Deployment:
-        self.api = self._spawn("api", "serve", "--port", str(self.port))
-        for _ in range(workers):
-            self.add_worker()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                queue = httpx.get(f"{self.base}/v1/meta/queue", timeout=2).json()
-                if queue.get("worker_count", 0) >= workers:
-                    return self
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"deployment did not come up:\n{self.log_tail()}")
-
-    def add_worker(self) -> subprocess.Popen[bytes]:
-        index = len(self.workers)
-        worker = self._spawn(f"worker-{index}", "worker", "--name", f"jobs-{self.port}-{index}")
-        self.workers.append(worker)
-        return worker
-
-    def kill_worker(self, worker: subprocess.Popen[bytes]) -> None:
-        """SIGKILL the worker and any work-horse it forked."""
-        for child in psutil.Process(worker.pid).children(recursive=True):
-            child.kill()
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
-
-    def log_tail(self) -> str:
-        return "\n".join(
-            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.logs.glob("*")
-        )
-
-    def stop(self) -> None:
-        for process in [*self.workers, self.api]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-        for process in [*self.workers, self.api]:
-            if process is not None:
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+def llm_deployment(tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: str) -> Deployment:
+    """A deployment answering with the fake model; retries off, limits out of the way."""
+    settings = {
+        "JWT_SECRET_ENV": STRONG_JWT,
+        "ARGON2_PEPPER_ENV": STRONG_PEPPER,
+        "OPENAI_API_KEY": "sk-fake",
+        "OPENAI_BASE_URL": llm.url,
+        "GPT_FAST_MODEL": "fake-fast",
+        "SOUL_LLM_MAX_RETRIES": "0",
+        "SOUL_RATE_LIMIT_SUBMIT": "1000/minute",
+        "SOUL_RATE_LIMIT_POLL": "100000/minute",
+        **env,
+    }
+    return Deployment(tmp_path, redis_url, settings)
 
 
 class Client:
@@ -169,7 +98,7 @@ def deployment(tmp_path, redis_url, llm) -> Iterator[Deployment]:
     deployments: list[Deployment] = []
 
     def make(workers: int = 1, **env: str) -> Deployment:
-        running = Deployment(tmp_path, redis_url, llm, **env).start(workers)
+        running = llm_deployment(tmp_path, redis_url, llm, **env).start(workers)
         deployments.append(running)
         return running
 

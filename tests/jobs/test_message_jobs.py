@@ -167,12 +167,12 @@ def test_redis_restart_is_survived_without_restarting_anything(tmp_path, llm):
     import httpx
 
     from soul_framework.embedded_redis import EmbeddedRedis
-    from tests.jobs.conftest import Deployment
+    from tests.jobs.conftest import llm_deployment
 
     always_echo(llm)
     own_redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
     url = own_redis.start()
-    service = Deployment(tmp_path, url, llm).start(workers=1)
+    service = llm_deployment(tmp_path, url, llm).start(workers=1)
     try:
         user = Client(service.base)
         assert user.wait(user.submit("before").json()["job_id"])["status"] == "succeeded"
