@@ -476,18 +476,23 @@ def test_soul_up_with_no_llm_configured_runs_the_local_model(tmp_path, redis_url
         assert llm["models"] == {"fast": "smollm2-135m", "quality": "smollm2-135m"}
         assert llm["configured"] is True
         assert llm["base_url"] != env["OLLAMA_BASE_URL"]
-        # The same provider, pointed where soul up said, answers a structured call.
+        # The local server has a key of its own: a caller without it is refused.
         check = run_soul(
             "llm",
             "check",
             env=clean_env(
                 OLLAMA_BASE_URL=llm["base_url"],
                 OLLAMA_FAST_MODEL="smollm2-135m",
+                SOUL_LLM_MAX_RETRIES="0",
             ),
             cwd=tmp_path,
         )
-        assert check.returncode == 0, check.stderr
-        assert "latency:" in check.stdout
+        assert check.returncode != 0
+        assert "llm_unavailable" in check.stderr
+        # A message sent to the service is answered by the model (its words are its own).
+        answer = chat_once(up.base, "Hello! How are you today?")
+        assert answer["status"] == "succeeded", (answer, up.output[-3000:])
+        assert answer["result"]["response"]
     finally:
         assert up.stop() == 0
     assert "local model" in up.output

@@ -3,6 +3,7 @@ machine still chats, with llama.cpp's server and SmolLM2-135M (see :mod:`.local_
 
 from __future__ import annotations
 
+import secrets
 import socket
 import urllib.error
 import urllib.request
@@ -52,6 +53,9 @@ class LocalModelService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.port = _free_port()
+        # The server listens on 127.0.0.1 only, but any local web page could still call it:
+        # a key of its own keeps it ours.
+        self.api_key = secrets.token_urlsafe(24)
         self._server: LocalModelServer | None = None
 
     def prepare(self, say: Callable[[str], None]) -> None:
@@ -68,7 +72,7 @@ class LocalModelService:
         return self._server
 
     def command(self) -> list[str]:
-        return self._prepared().command()
+        return [*self._prepared().command(), "--api-key", self.api_key]
 
     def own_environment(self) -> dict[str, str]:
         # Passive OpenMP waiting: spinning threads slow generation 10-100x on a busy machine.
@@ -79,6 +83,7 @@ class LocalModelService:
             "LLM_MODE": "local",
             "LLM_PROVIDER": "ollama",
             "OLLAMA_BASE_URL": self._prepared().url,
+            "OLLAMA_API_KEY": self.api_key,
             "OLLAMA_FAST_MODEL": MODEL_ALIAS,
             "OLLAMA_QUALITY_MODEL": MODEL_ALIAS,
         }
