@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     """How long emotion samples are kept for charts."""
     soul_message_retention_days: float = Field(default=365, ge=0)
     """How long conversation messages are kept; 0 keeps them forever."""
+    soul_drift_rate: float = Field(default=0.5, ge=0, le=10)
+    """Points a Big Five factor is pushed by one event at full emotional pressure (before
+    the per-event and per-day caps); 0 turns personality drift off."""
+    soul_drift_max_per_event: float = Field(default=0.5, ge=0, le=100)
+    """Most points one event moves a trait: no single message reshapes a personality."""
+    soul_drift_max_per_day: float = Field(default=2.0, ge=0, le=100)
+    """Most points a trait moves per UTC day (summed both ways): adult personality is stable
+    (Roberts & DelVecchio 2000), so a sustained push takes a week to move a trait 15 points."""
 
     @field_validator(
         "soul_rate_limit_guest",
