@@ -140,6 +140,24 @@ class Settings(BaseSettings):
     soul_rate_limit_poll: str = "120/minute"
     soul_emotion_history_days: float = Field(default=30, gt=0)
     """How long emotion samples are kept for charts."""
+    soul_emotion_max_delta: float = Field(default=25.0, gt=0, le=100)
+    """Largest change, in points of 0..100, one event may make to one emotion (after confidence
+    and mood congruence), so no single message flips the agent's feelings: a quarter of the
+    scale takes an emotion from calm to clearly felt in one step, not to its extreme."""
+    soul_mood_congruence: float = Field(default=0.5, ge=0, le=1)
+    """How strongly the current mood colours perception, 0..1: a change that agrees with the
+    mood's valence is multiplied by up to ``1 + strength``, one against it by down to
+    ``1 - strength`` (0 turns the effect off; at 0.5 a thoroughly sad agent takes good news at
+    half weight and bad news at one and a half)."""
+    soul_mood_half_life_seconds: float = Field(default=6 * 3600, gt=0)
+    """Half-life, in seconds, of the mood's distance from the personality's default mood (rich
+    model). Six hours is twelve times EMOTIONAL_DECAY_RATE_SECONDS' default: ALMA lets emotions
+    fade in about 20 s and mood in about 20 min (60 times slower), clocks built for a scene; a
+    companion's mood should outlast a conversation and mostly settle overnight."""
+    soul_mood_max_shift: float = Field(default=0.1, gt=0, le=2)
+    """Largest distance, in PAD units (each axis spans -1..1), one event moves the mood (rich
+    model); with 0.1 it takes several strongly felt events to carry a neutral mood into an
+    octant clearly."""
     soul_message_retention_days: float = Field(default=365, ge=0)
     """How long conversation messages are kept; 0 keeps them forever."""
     soul_drift_rate: float = Field(default=0.5, ge=0, le=10)
