@@ -13,6 +13,7 @@ from soul_framework import API_VERSION, __version__
 from soul_framework.config import Settings, load_settings
 from soul_framework.errors import SoulError
 from soul_framework.logs import configure_logging
+from soul_framework.persona_commands import persona
 
 log = logging.getLogger("soul_framework.cli")
 
@@ -162,7 +163,7 @@ def llm_check(tier: str) -> None:
     )
 
 
-BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator, llm)
+BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator, llm, persona)
 
 
 def build_cli() -> click.Group:

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
     from soul_framework.config import Settings
     from soul_framework.domain.accounts import Session, User
-    from soul_framework.domain.agent import Agent, EmotionSample
+    from soul_framework.domain.agent import Agent, EmotionalState, EmotionSample
     from soul_framework.domain.conversation import Conversation, Message
     from soul_framework.domain.llm import ChatMessage, Completion, ProviderInfo, Tier
     from soul_framework.domain.memory import Memory, MemoryHit, MemoryScope, Thought
+    from soul_framework.domain.personality import BigFive
     from soul_framework.domain.relationship import Relationship
 
 
@@ -35,25 +36,101 @@ class Factory(Protocol):
 
 @runtime_checkable
 class EmotionModel(Protocol):
-    """A set of emotions with their meaning; the model of how they move.
+    """A set of emotions with their meaning, and how they move over time and with events.
 
     Values are intensities on 0..100. ``emotions`` maps each emotion's name to a one-line
-    description (shown by the API and used in prompts).
+    description (shown by the API and used in prompts). Every method is pure and cheap: the
+    state is a value, and the store applies what these return atomically.
     """
 
     name: str
     description: str
     emotions: Mapping[str, str]
 
+    def initial_state(
+        self, big_five: BigFive, baselines: Mapping[str, float], at: datetime
+    ) -> EmotionalState:
+        """The state of a new agent: every emotion at its baseline.
+
+        Baselines come from the personality (``big_five``); ``baselines`` holds the persona's
+        explicit ones, which win. Unknown names in ``baselines`` raise ``ValueError``.
+        """
+        ...
+
+    def current(self, state: EmotionalState, now: datetime) -> EmotionalState:
+        """The state decayed to ``now`` in closed form (no stored tick; the cost does not
+        depend on how long ago ``state.at`` was). ``now`` before ``state.at``: unchanged."""
+        ...
+
+    def appraise(
+        self,
+        state: EmotionalState,
+        deltas: Mapping[str, float],
+        *,
+        confidence: float,
+        now: datetime,
+        reason: str,
+    ) -> EmotionalState:
+        """Apply one event's proposed deltas (points, may be negative) at ``now``.
+
+        Decays to ``now`` first; scales by ``confidence`` (0..1) and by mood congruence;
+        bounds each delta per event; saturates near 0 and 100 without overshooting; keeps
+        floating point. Unknown emotion names are ignored.
+        """
+        ...
+
+    def render(self, state: EmotionalState) -> str:
+        """A compact description of ``state`` for prompts: words and a few numbers."""
+        ...
+
+    def drift_pressure(self, state: EmotionalState) -> Mapping[str, float]:
+        """How the current feelings push each Big Five factor, on -1..1 (0: no push);
+        personality drift turns this into small, bounded trait changes."""
+        ...
+
 
 @runtime_checkable
 class PersonalitySchema(Protocol):
-    """The traits a persona of this schema has, each a value on 0..100."""
+    """The traits a persona of this schema has, each a value on 0..100.
+
+    The stored *document* is a plain dict (it lives in ``Agent.personality``): at least
+    ``{"traits": {name: value}, "pinned": [names], "description": str}`` plus whatever the
+    schema adds (lite: ``"myers-briggs"``).
+    """
 
     name: str
     description: str
     traits: Mapping[str, str]
     """Trait name to a one-line description."""
+
+    def document(
+        self,
+        traits: Mapping[str, float],
+        *,
+        preset: str | None,
+        pinned: Sequence[str],
+        description: str,
+    ) -> dict[str, Any]:
+        """Build a validated document from a persona's values.
+
+        ``preset`` names a starting point the schema knows (lite: a Myers-Briggs type); the
+        given ``traits`` override it; traits neither gives stay at 50. Raises ``ValueError``
+        for unknown traits or presets and for values outside 0..100.
+        """
+        ...
+
+    def big_five(self, document: Mapping[str, Any]) -> BigFive:
+        """The document's traits translated to the Big Five."""
+        ...
+
+    def api_view(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``personality`` object of ``GET /v1/agents/active``."""
+        ...
+
+    def traits_from_big_five(self, change: Mapping[str, float]) -> dict[str, float]:
+        """Spread a change of the Big Five factors (points) over this schema's traits, the
+        inverse direction of :meth:`big_five`; personality drift uses it."""
+        ...
 
 
 @runtime_checkable

@@ -6,13 +6,16 @@ and store are built on first use and kept for the life of the process (one clien
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from datetime import datetime
 from typing import Any
 
 from soul_framework.config import Settings
+from soul_framework.domain.agent import Agent
+from soul_framework.domain.persona import Persona
+from soul_framework.mind.agents import new_agent
+from soul_framework.mind.personas import LoadedPersona, load_persona, slug
 from soul_framework.plugins import (
     Registry,
     Selection,
@@ -30,14 +33,17 @@ class Runtime:
     pm: SoulPluginManager
     registry: Registry
     selection: Selection
+    loaded_persona: LoadedPersona
     _instances: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, extra_plugins: Iterable[tuple[str, object]] = ()) -> Runtime:
-        """Load plugins, collect their registrations and select one per family."""
+        """Load plugins, collect their registrations, select one per family and read the
+        persona (``PersonaError`` at once when ``PERSONALITY`` cannot be loaded)."""
         pm = build_plugin_manager(settings, extra_plugins)
         registry = collect_registrations(pm)
-        return cls(settings, pm, registry, select(settings, registry))
+        persona = load_persona(settings.personality, data_dir=settings.soul_data_dir)
+        return cls(settings, pm, registry, select(settings, registry), persona)
 
     def _selected(self, family: str) -> Any:
         if family not in self._instances:
@@ -72,16 +78,39 @@ class Runtime:
         return self._selected("store")
 
     @property
+    def persona(self) -> Persona:
+        return self.loaded_persona.persona
+
+    @property
     def agent_name(self) -> str:
         """The active agent's name: ``BOT_NAME`` when set, else the persona's."""
-        if self.settings.bot_name:
-            return self.settings.bot_name
-        return PurePath(self.settings.personality.strip()).stem.replace("_", " ").title()
+        return self.settings.bot_name or self.persona.name
 
     @property
     def agent_id(self) -> str:
-        """The active agent's id in the store: its name, lower-cased, words joined by '-'."""
-        return re.sub(r"[^a-z0-9]+", "-", self.agent_name.lower()).strip("-") or "agent"
+        """The active agent's id in the store: its name, lower-cased, words joined by '-',
+        with the emotion model's name added for models other than ``lite`` (the same persona
+        under another model is another mind, with its own state and conversations)."""
+        base = slug(self.agent_name)
+        model = self.selection.emotion_model
+        return base if model == "lite" else f"{base}-{slug(model)}"
+
+    def all_of(self, family: str) -> dict[str, Any]:
+        """A new instance of every registered plugin of ``family``, by name (cheap families
+        only: personality schemas and emotion models)."""
+        return {r.name: r.factory(self.settings) for r in self.registry.all(family)}
+
+    def newborn_agent(self, now: datetime) -> Agent:
+        """The active agent as the persona describes it, before any experience."""
+        return new_agent(
+            agent_id=self.agent_id,
+            name=self.agent_name,
+            persona=self.persona,
+            model=self.emotion_model,
+            schema=self.personality_schema,
+            others=self.all_of("personality_schema"),
+            now=now,
+        )
 
     async def aclose(self) -> None:
         """Close what was opened: the store and the provider's connections."""

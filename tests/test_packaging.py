@@ -19,7 +19,12 @@ def _pyproject() -> dict:
 def test_every_package_folder_is_listed_for_installation():
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
     on_disk = set()
-    for root, installed_as in (("soul_framework", "soul_framework"), ("plugins", "soul_plugins")):
+    roots = (
+        ("soul_framework", "soul_framework"),
+        ("plugins", "soul_plugins"),
+        ("personalities", "soul_personalities"),
+    )
+    for root, installed_as in roots:
         for init in (ROOT / root).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / root).parts
             on_disk.add(".".join((installed_as, *relative)))

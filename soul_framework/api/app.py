@@ -10,17 +10,19 @@ from quart import Quart
 from quart_schema import HttpSecurityScheme, Info, QuartSchema
 
 from soul_framework import API_VERSION
-from soul_framework.api import auth, jobs, messages, meta
+from soul_framework.api import agents, auth, expressions, jobs, messages, meta
 from soul_framework.api.conventions import install_conventions
 from soul_framework.api.envelope import install_error_handlers
 from soul_framework.api.state import AppState
 from soul_framework.auth.service import AuthService
 from soul_framework.config import Settings, load_settings
+from soul_framework.domain.ids import utcnow
 from soul_framework.errors import SoulError
 from soul_framework.jobs.connection import async_redis, sync_redis
 from soul_framework.jobs.events import EventHub
 from soul_framework.jobs.state import JobStates
 from soul_framework.jobs.sweeper import keep_sweeping
+from soul_framework.mind.agents import ensure_agent
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ def create_app(
     settings.check_secrets()
     runtime = runtime or Runtime.build(settings, extra_plugins)
 
-    app = Quart("soul_framework")
+    # No catch-all /static route: expression images have their own, and nothing else is static.
+    app = Quart("soul_framework", static_folder=None)
     # Errors must reach our handlers (and the envelope) even under app.testing.
     app.config["PROPAGATE_EXCEPTIONS"] = False
     client = async_redis(settings)
@@ -71,6 +74,8 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(messages.blueprint)
     app.register_blueprint(jobs.blueprint)
+    app.register_blueprint(agents.blueprint)
+    app.register_blueprint(expressions.blueprint)
     for plugin_name, blueprint in runtime.registry.blueprints:
         log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
         app.register_blueprint(blueprint)
@@ -81,6 +86,7 @@ def create_app(
     async def _open() -> None:
         try:
             await runtime.store.open()
+            await ensure_agent(runtime.store, runtime.newborn_agent(utcnow()))
         except SoulError as exc:
             # Serve anyway: requests that need the store answer 503 until it is back.
             log.warning("store %r not ready at start: %s", runtime.selection.store, exc)

@@ -20,7 +20,7 @@ from soul_framework.jobs.connection import async_redis, sync_redis
 from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
 from soul_framework.jobs.turns import hand_turn
 from soul_framework.jobs.worker import process_runtime
-from soul_framework.mind.reply import ReplyRequest, reply
+from soul_framework.mind.reply import Mind, ReplyRequest, reply
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ async def _answer(runtime: Runtime, payload: dict[str, Any]) -> None:
                     provider,
                     on_text=on_text,
                     timeout_seconds=settings.soul_llm_timeout_seconds,
+                    mind=Mind.of(runtime),
                 )
             outcome = {"result": result}
         except TimeoutError:

@@ -1,0 +1,73 @@
+"""``/static/expressions/{agent}/{name}``: the active agent's expression images.
+
+``name`` is an expression name, with or without an image extension; without one, the
+extensions ``.jpeg .webp .gif .png .jpg .svg`` are tried in that order. ``neutral`` stands for
+the persona's neutral expression. Anything that is not an expression name (a path, dots,
+separators) is 404 before the disk is touched. An expression the persona has but no image for
+is drawn in code, so every persona has a face.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, send_file
+from quart_schema import hide
+
+from soul_framework.api.state import app_state
+from soul_framework.domain.persona import EXPRESSION_NAME, Persona
+from soul_framework.errors import NotFound
+from soul_framework.mind.faces import PALETTES, palette_for, render_face
+from soul_framework.mind.personas import IMAGE_EXTENSIONS, slug
+
+blueprint = Blueprint("expressions", __name__, url_prefix="/static/expressions")
+
+CACHE_SECONDS = 3600
+IMAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+"""Images may come from imported cards: an SVG must never run script or load anything."""
+
+
+class ExpressionNotFound(NotFound):
+    code = "expression_not_found"
+    message = "Expression image not found."
+
+
+@blueprint.get("/<agent>/<name>")
+@hide
+async def expression_image(agent: str, name: str) -> Response:
+    runtime = app_state().runtime
+    loaded = runtime.loaded_persona
+    if slug(agent) not in {runtime.agent_id, slug(runtime.agent_name), slug(loaded.persona.name)}:
+        raise ExpressionNotFound()
+    path = loaded.image(name)
+    if path is not None:
+        response = await send_file(path, conditional=True, cache_timeout=CACHE_SECONDS)
+    else:
+        response = _drawn(loaded.persona.name, _expression_named(name, loaded.persona))
+    response.headers["Content-Security-Policy"] = IMAGE_POLICY
+    return response
+
+
+def _expression_named(name: str, persona: Persona) -> str:
+    """The persona's expression ``name`` asks for (``neutral`` resolved), or 404."""
+    stem = name
+    for extension in IMAGE_EXTENSIONS:
+        if name.lower().endswith(extension):
+            if extension != ".svg":
+                raise ExpressionNotFound()  # drawn faces exist only as SVG
+            stem = name[: -len(extension)]
+            break
+    if not EXPRESSION_NAME.match(stem):
+        raise ExpressionNotFound()
+    if stem == "neutral":
+        return persona.neutral_expression
+    if stem not in persona.expressions:
+        raise ExpressionNotFound()
+    return stem
+
+
+def _drawn(persona_name: str, expression: str) -> Response:
+    palette = PALETTES.get(slug(persona_name)) or palette_for(persona_name)
+    svg = render_face(expression, palette)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = CACHE_SECONDS
+    return response
