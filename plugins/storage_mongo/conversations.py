@@ -49,6 +49,10 @@ class Conversations(StorePart):
                 )
             except DuplicateKeyError:
                 continue  # a concurrent upsert created it: read theirs
+            if document is None:
+                # MongoDB always returns the upserted document; a compatible server under
+                # concurrent upserts was seen to answer None. Read again rather than fail.
+                continue
             return conversation_from(document)
         raise contention(f"the conversation of {agent_id!r} and {user_id!r}")
 

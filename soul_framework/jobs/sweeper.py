@@ -43,4 +43,9 @@ async def keep_sweeping(states: JobStates, connection: redis.Redis, settings: Se
             await sweep_lost_jobs(states, connection, settings)
         except (redis.RedisError, OSError) as exc:
             log.debug("sweep skipped: %s", exc)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # redis-py can absorb a cancellation that lands mid-command (the command returns
+            # or fails instead); stop as asked rather than sleep on, or shutdown waits for ever.
+            raise asyncio.CancelledError
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
