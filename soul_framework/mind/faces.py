@@ -20,20 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-EXPRESSIONS = (
-    "neutral",
-    "happy",
-    "sad",
-    "angry",
-    "fearful",
-    "surprised",
-    "love",
-    "disgusted",
-    "thinking",
-    "playful",
-    "shy",
-    "excited",
-)
+from soul_framework.domain.persona import DEFAULT_EXPRESSIONS
+
+EXPRESSIONS = DEFAULT_EXPRESSIONS
 """The expressions drawn distinctly; any other name is drawn as ``neutral``."""
 
 HAIR_STYLES = ("long", "short", "bob")
