@@ -309,6 +309,11 @@ class Store(Protocol):
         """A page, oldest first: the ``limit`` latest messages with ``seq < before_seq``."""
         ...
 
+    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
+        """Record how the agent read a stored message (its purpose and tone); False when
+        there is no such message. Nothing else of the message changes."""
+        ...
+
     async def last_agent_initiated(self, conversation_id: str) -> datetime | None:
         """When the agent last wrote to this user on its own (outreach), if ever."""
         ...

@@ -85,6 +85,14 @@ class Conversations(StorePart):
         return [message_from(d) for d in reversed(await latest.to_list())]
 
     @translate_errors
+    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
+        messages = await self.collection("messages")
+        result = await messages.update_one(
+            {"_id": message_id}, {"$set": {"purpose": purpose, "tone": tone}}
+        )
+        return result.matched_count == 1
+
+    @translate_errors
     async def last_agent_initiated(self, conversation_id: str) -> datetime | None:
         messages = await self.collection("messages")
         document = await messages.find_one(

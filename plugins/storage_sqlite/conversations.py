@@ -64,6 +64,16 @@ def list_messages(
     return [message_from(r) for r in reversed(rows)]
 
 
+def annotate_message(
+    connection: sqlite3.Connection, message_id: str, purpose: str, tone: str
+) -> bool:
+    with transaction(connection):
+        cursor = connection.execute(
+            "UPDATE messages SET purpose = ?, tone = ? WHERE id = ?", (purpose, tone, message_id)
+        )
+        return cursor.rowcount == 1
+
+
 def last_agent_initiated(connection: sqlite3.Connection, conversation_id: str) -> datetime | None:
     row = connection.execute(
         "SELECT MAX(timestamp) FROM messages WHERE conversation_id = ? AND started_by_agent = 1",

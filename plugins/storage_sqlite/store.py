@@ -129,6 +129,9 @@ class SQLiteStore:
     ) -> list[Message]:
         return await self.db.read(conversations.list_messages, conversation_id, limit, before_seq)
 
+    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
+        return await self.db.write(conversations.annotate_message, message_id, purpose, tone)
+
     async def last_agent_initiated(self, conversation_id: str) -> datetime | None:
         return await self.db.read(conversations.last_agent_initiated, conversation_id)
 

@@ -429,6 +429,19 @@ class StoreContract:
             ("answer", asked.id),
         ]
 
+    async def test_a_message_is_annotated_with_how_it_was_read(self, store):
+        conversation = await store.conversation("jasmine", "u1", at=T0)
+        stored = await store.append_message(a_message(conversation.id, "guess what"))
+        assert await store.annotate_message(stored.id, purpose="share news", tone="excited")
+        assert not await store.annotate_message("no-such-message", purpose="x", tone="y")
+        [read] = await store.list_messages(conversation.id, limit=10, before_seq=None)
+        assert (read.purpose, read.tone, read.message, read.seq) == (
+            "share news",
+            "excited",
+            "guess what",
+            stored.seq,
+        )
+
     async def test_messages_need_their_conversation(self, store):
         with pytest.raises(NotFound):
             await store.append_message(a_message("no-such-conversation", "lost"))
