@@ -10,7 +10,16 @@ from quart import Quart
 from quart_schema import HttpSecurityScheme, Info, QuartSchema
 
 from soul_framework import API_VERSION
-from soul_framework.api import agents, auth, expressions, jobs, messages, meta
+from soul_framework.api import (
+    agents,
+    auth,
+    conversation,
+    expressions,
+    jobs,
+    messages,
+    meta,
+    thoughts,
+)
 from soul_framework.api.conventions import install_conventions
 from soul_framework.api.envelope import install_error_handlers
 from soul_framework.api.state import AppState
@@ -73,8 +82,10 @@ def create_app(
     app.register_blueprint(meta.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(messages.blueprint)
+    app.register_blueprint(conversation.blueprint)
     app.register_blueprint(jobs.blueprint)
     app.register_blueprint(agents.blueprint)
+    app.register_blueprint(thoughts.blueprint)
     app.register_blueprint(expressions.blueprint)
     for plugin_name, blueprint in runtime.registry.blueprints:
         log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
