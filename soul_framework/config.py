@@ -168,6 +168,25 @@ class Settings(BaseSettings):
     soul_drift_max_per_day: float = Field(default=2.0, ge=0, le=100)
     """Most points a trait moves per UTC day (summed both ways): adult personality is stable
     (Roberts & DelVecchio 2000), so a sustained push takes a week to move a trait 15 points."""
+    soul_memory_weight_recency: float = Field(default=0.5, ge=0)
+    """Weight of recency in a memory's retrieval score (each component is 0..1 before weighting).
+    The defaults 0.5/2/3 (recency/importance/relevance) are those of the Generative Agents code
+    (Park et al. 2023; the paper's text uses 1/1/1): the conversation already puts the latest
+    messages in the prompt, so memories should bring what is relevant, not again what is recent."""
+    soul_memory_weight_importance: float = Field(default=2.0, ge=0)
+    """Weight of importance (1..10, normalised) in a memory's retrieval score."""
+    soul_memory_weight_relevance: float = Field(default=3.0, ge=0)
+    """Weight of relevance to the query (embeddings' cosine similarity, else lexical) in a
+    memory's retrieval score."""
+    soul_memory_recency_decay_per_hour: float = Field(default=0.995, gt=0, le=1)
+    """Factor recency is multiplied by per hour since a memory was last recalled (Park et al.
+    2023): 0.995 halves it in about 138 hours, nearly six days; 1 turns decay off."""
+    soul_memory_candidates: int = Field(default=50, ge=1, le=1000)
+    """How many memories the store's text search and its most recently recalled list each offer
+    to scoring; the best of both, de-duplicated, are ranked."""
+    soul_memory_reflection_threshold: int = Field(default=150, ge=1)
+    """Summed importance (1..10 each) of new observed memories that triggers distilling
+    higher-level ones (Park et al. 2023 use 150: two or three reflections a simulated day)."""
 
     @field_validator(
         "soul_rate_limit_guest",
