@@ -168,6 +168,21 @@ class Settings(BaseSettings):
     soul_drift_max_per_day: float = Field(default=2.0, ge=0, le=100)
     """Most points a trait moves per UTC day (summed both ways): adult personality is stable
     (Roberts & DelVecchio 2000), so a sustained push takes a week to move a trait 15 points."""
+    soul_sentiment_half_life_days: float = Field(default=14.0, gt=0)
+    """Half-life, in days, of a sentiment's distance from neutral without contact (what the
+    agent feels toward a user: trust, affection, irritation, ...). Two weeks of silence halve
+    it, two months leave a sixteenth: friendships fade within months when contact drops (Roberts &
+    Dunbar 2011: over 18 months emotional closeness fell for friends seen less, not for kin),
+    and a user who comes back after a season is met almost afresh, though the relationship
+    itself (friend, ...) stays."""
+    soul_sentiment_max_delta: float = Field(default=15.0, gt=0, le=100)
+    """Most points one conversation moves one sentiment toward a user. Lower than
+    SOUL_EMOTION_MAX_DELTA (25) because a sentiment is a lasting attitude, not a reaction:
+    one remarkable conversation shows, but it takes several to build (or wreck) strong trust."""
+    soul_relationship_summary_max_chars: int = Field(default=600, ge=40, le=4000)
+    """Longest summary the agent keeps of one user (its own view of them), in characters:
+    about a hundred words, enough for who they are and what matters to them, small enough
+    to go in every prompt for that user."""
     soul_memory_weight_recency: float = Field(default=0.5, ge=0)
     """Weight of recency in a memory's retrieval score (each component is 0..1 before weighting).
     The defaults 0.5/2/3 (recency/importance/relevance) are those of the Generative Agents code
