@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     soul_llm_max_retries: int = Field(default=3, ge=0, le=10)
     """Retries after a 429, a 5xx or a connection error (with backoff, honouring Retry-After)."""
     soul_llm_max_tokens: int = Field(default=800, ge=16)
+    soul_prompt_budget_tokens: int = Field(default=3000, ge=200)
+    """Most tokens (estimated) of a reply's prompt: sections of low priority, then the oldest
+    turns of the conversation, are left out beyond it. The bundled local model lowers it."""
     soul_job_timeout_seconds: float = Field(default=120.0, gt=0)
     """Longest a message job may run before it ends ``failed`` / ``timeout``."""
     soul_redis_max_connections: int = Field(default=512, ge=8)

@@ -24,7 +24,13 @@ from soul_framework.plugins import (
     collect_registrations,
     select,
 )
-from soul_framework.protocols import EmotionModel, LLMProvider, PersonalitySchema, Store
+from soul_framework.protocols import (
+    EmotionModel,
+    LLMProvider,
+    PersonalitySchema,
+    PromptSection,
+    Store,
+)
 
 
 @dataclass
@@ -72,6 +78,13 @@ class Runtime:
     @property
     def llm_provider(self) -> LLMProvider:
         return self._selected("llm_provider")
+
+    @property
+    def prompt_sections(self) -> list[PromptSection]:
+        """The plugins' prompt sections, built once per process."""
+        if "prompt_sections" not in self._instances:
+            self._instances["prompt_sections"] = list(self.all_of("prompt_section").values())
+        return self._instances["prompt_sections"]
 
     @property
     def store(self) -> Store:

@@ -19,6 +19,9 @@ from soul_plugins.llm_ollama.local_model import (
 )
 
 PROBE_TIMEOUT_SECONDS = 1.0
+PROMPT_BUDGET_TOKENS = 1500
+"""Prompt tokens per reply for the bundled model: its 4096-token context is shared by the
+server's parallel slots and each answer needs room for up to SOUL_LLM_MAX_TOKENS more."""
 
 
 def needs_local_model(settings: Settings) -> bool:
@@ -86,6 +89,8 @@ class LocalModelService:
             "OLLAMA_API_KEY": self.api_key,
             "OLLAMA_FAST_MODEL": MODEL_ALIAS,
             "OLLAMA_QUALITY_MODEL": MODEL_ALIAS,
+            # The small model's context is shared by its parallel slots: keep prompts short.
+            "SOUL_PROMPT_BUDGET_TOKENS": str(PROMPT_BUDGET_TOKENS),
         }
 
     def ready_url(self) -> str | None:

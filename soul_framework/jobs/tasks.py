@@ -68,6 +68,7 @@ async def _answer(runtime: Runtime, payload: dict[str, Any]) -> None:
                 username=payload["username"],
                 conversation_id=payload["conversation_id"],
                 message_id=payload["message_id"],
+                kind=payload.get("type", "dm"),
             )
             await states.progress(job_id, 0.1)
             async with asyncio.timeout(settings.soul_job_timeout_seconds):

@@ -41,13 +41,3 @@ def persona_text(persona: Persona, agent_name: str, identity: str) -> str:
         )
     parts.append(SPEAKING_RULES)
     return "\n\n".join(parts)
-
-
-def feelings_text(rendered_state: str, expressions: list[str]) -> str:
-    """How the agent feels now and which faces it can show."""
-    return (
-        f"How you feel right now: {rendered_state}\n"
-        "Let your feelings colour your reply, and say how this message changes them "
-        "(emotion deltas, 0 where nothing changes). "
-        f"Choose your facial expression from: {', '.join(expressions)}."
-    )

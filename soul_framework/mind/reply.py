@@ -1,72 +1,56 @@
-"""Answering one message: one structured LLM call with the persona, the agent's feelings and
-this user's recent conversation; the reply text streamed as it is written; the emotion deltas
-of the same answer applied (and the personality drifted) atomically; both messages stored.
+"""Answering one message with ONE structured LLM call.
+
+The call reads the message (purpose, tone), decides whether to answer (group messages need not
+be), writes the reply (streamed to the user as it is written), picks an expression from the
+persona's set and proposes emotion deltas. Afterwards, in one atomic update, the deltas are
+applied and the personality drifts; the user's message is annotated with how it was read and the
+reply is stored with its purpose, tone and expression.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel
 
 from soul_framework.config import Settings
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
-from soul_framework.domain.llm import ChatMessage, Tier
+from soul_framework.domain.llm import Tier
 from soul_framework.domain.persona import Persona
 from soul_framework.mind.agents import ensure_agent
-from soul_framework.mind.feelings import Appraisal, deltas_model, experience
-from soul_framework.mind.persona_prompt import feelings_text, persona_text
+from soul_framework.mind.feelings import Appraisal, experience
+from soul_framework.mind.prompt import plugin_sections
+from soul_framework.mind.reply_output import reply_output_model
+from soul_framework.mind.reply_prompt import ReplyScene, reply_messages
 from soul_framework.mind.streaming import FieldStreamer
-from soul_framework.protocols import EmotionModel, LLMProvider, PersonalitySchema, Store
+from soul_framework.protocols import (
+    EmotionModel,
+    LLMProvider,
+    PersonalitySchema,
+    PromptSection,
+    Store,
+)
 
 if TYPE_CHECKING:
     from soul_framework.runtime import Runtime
 
-HISTORY_MESSAGES = 20
-MESSAGE_MAX_CHARS = 2000
+HISTORY_MESSAGES = 40
+"""Most messages read back for the prompt; the token budget usually keeps fewer."""
 APPRAISAL_REASON = "a conversation"
 """The reason shown with the agent's feelings; the same for every user, so it never quotes one
 user's words to another."""
 
 
-@functools.cache
-def reply_output_model(
-    expressions: tuple[str, ...], emotions: tuple[str, ...], bound: float
-) -> type[BaseModel]:
-    """The structured answer of one reply: the message first (it streams to the user), the
-    expression from the persona's set, and the emotion deltas."""
-    return create_model(  # type: ignore[call-overload]
-        "ReplyOutput",
-        message=(str, Field(max_length=MESSAGE_MAX_CHARS, description="Your reply to the user.")),
-        # An enum in the schema guides the model; parsing stays lenient, and a face the persona
-        # lacks becomes its neutral one rather than failing the reply.
-        expression=(
-            str,
-            Field(
-                default=expressions[0],
-                max_length=32,
-                description="Your facial expression.",
-                json_schema_extra={"enum": list(expressions)},
-            ),
-        ),
-        emotions=(
-            deltas_model(emotions, bound),
-            Field(default_factory=deltas_model(emotions, bound)),
-        ),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Mind:
-    """Who answers: the persona, its emotion model and personality schema, and the settings
-    that bound how it changes."""
+    """Who answers: the persona, its emotion model and personality schema, the plugins' prompt
+    sections, and the settings that bound how it changes."""
 
     persona: Persona
     model: EmotionModel
@@ -74,6 +58,7 @@ class Mind:
     settings: Settings
     newborn: Callable[[datetime], Agent]
     """The agent as the persona describes it, for a store that has none yet."""
+    sections: tuple[PromptSection, ...] = ()
 
     @classmethod
     def of(cls, runtime: Runtime) -> Mind:
@@ -83,6 +68,7 @@ class Mind:
             runtime.personality_schema,
             runtime.settings,
             runtime.newborn_agent,
+            tuple(runtime.prompt_sections),
         )
 
     @property
@@ -103,6 +89,8 @@ class ReplyRequest:
     conversation_id: str
     message_id: str
     """The user's message this reply answers."""
+    kind: str = "dm"
+    """``dm`` or ``group`` (a group message may be left unanswered)."""
 
 
 def turns_until(history: list[Message], message_id: str) -> list[Message]:
@@ -139,26 +127,38 @@ async def reply(
     timeout_seconds: float,
     mind: Mind,
 ) -> dict[str, object]:
-    """Make the reply, store it, and return the job's result ``{response, time, expression}``."""
+    """Make the reply, store it, and return the job's result ``{response, time, expression}``
+    (``response`` None when the agent chose not to answer a group message)."""
     started = time.perf_counter()
-    agent = await ensure_agent(store, mind.newborn(utcnow()))
+    now = utcnow()
+    agent = await ensure_agent(store, mind.newborn(now))
     history = turns_until(
         await store.list_messages(
             request.conversation_id, limit=HISTORY_MESSAGES * 2, before_seq=None
         ),
         request.message_id,
     )[-HISTORY_MESSAGES:]
-    feeling = mind.model.render(mind.model.current(agent.emotions, utcnow()))
-    system = "\n\n".join(
-        (
-            persona_text(mind.persona, request.agent_name, agent.identity),
-            feelings_text(feeling, mind.persona.expressions),
-        )
+    scene = ReplyScene(
+        agent_name=request.agent_name,
+        identity=agent.identity,
+        feelings=mind.model.render(mind.model.current(agent.emotions, now)),
+        username=request.username,
+        kind=request.kind,
     )
-    messages = [ChatMessage("system", system)]
-    messages += [ChatMessage("assistant" if m.from_agent else "user", m.message) for m in history]
-    if mind.persona.post_history_instructions.strip():
-        messages.append(ChatMessage("system", mind.persona.post_history_instructions.strip()))
+    extra = await plugin_sections(
+        mind.sections,
+        {
+            "agent": agent,
+            "persona": mind.persona,
+            "user_id": request.user_id,
+            "username": request.username,
+            "conversation": history,
+            "settings": mind.settings,
+        },
+    )
+    messages = reply_messages(
+        mind.persona, scene, history, budget=mind.settings.soul_prompt_budget_tokens, extra=extra
+    )
     streamer = FieldStreamer("message")
 
     async def on_delta(piece: str) -> None:
@@ -174,8 +174,16 @@ async def reply(
         timeout_seconds=timeout_seconds,
     )
     output: Any = completion.output
+    answering = bool(output.respond or request.kind != "group") and bool(output.message.strip())
     expression = mind.persona.expression_or_neutral(output.expression)
-    appraisal = Appraisal(output.emotions.model_dump(), reason=APPRAISAL_REASON)
+    await store.annotate_message(
+        request.message_id, purpose=output.perceived_purpose, tone=output.perceived_tone
+    )
+    appraisal = Appraisal(
+        output.emotions.model_dump(),
+        confidence=min(1.0, max(0.0, output.confidence)),
+        reason=APPRAISAL_REASON,
+    )
     felt_at = utcnow()
     await store.update_agent(
         agent.id,
@@ -188,21 +196,24 @@ async def reply(
             now=felt_at,
         ),
     )
-    await store.append_message(
-        Message(
-            id=new_id(),
-            conversation_id=request.conversation_id,
-            sender_id=request.agent_id,
-            sender_username=request.agent_name,
-            from_agent=True,
-            message=output.message,
-            timestamp=utcnow(),
-            expression=expression,
-            reply_to=request.message_id,
+    if answering:
+        await store.append_message(
+            Message(
+                id=new_id(),
+                conversation_id=request.conversation_id,
+                sender_id=request.agent_id,
+                sender_username=request.agent_name,
+                from_agent=True,
+                message=output.message,
+                timestamp=utcnow(),
+                purpose=output.purpose,
+                tone=output.tone,
+                expression=expression,
+                reply_to=request.message_id,
+            )
         )
-    )
     return {
-        "response": output.message,
+        "response": output.message if answering else None,
         "time": round(time.perf_counter() - started, 3),
         "expression": expression,
     }

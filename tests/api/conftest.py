@@ -1,12 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+import redis
 from quart import Quart
 from quart.typing import TestClientProtocol
 
 from soul_framework.api import create_app
+
+
+@pytest.fixture(autouse=True)
+def _forget_redis_state(redis_url) -> Iterator[None]:
+    """Every API test starts from clean rate limits, sessions and jobs in the shared Redis (a
+    run signs in hundreds of guests from one address)."""
+    yield
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter("soul:*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture

@@ -1,0 +1,116 @@
+"""Assembling a prompt from sections within a token budget.
+
+The core builds the sections a prompt needs (persona, feelings, the relationship with this user,
+memories, the agent's latest thought) and plugins add their own
+(:func:`soul_framework.hookspecs.register_prompt_sections`). When they do not all fit, the
+lowest priority goes first; sections marked required always stay. Then the conversation fills
+what is left, newest turns first, and the message being answered always stays.
+
+Tokens are estimated, not counted: about four characters of English per token, the usual
+figure for BPE tokenizers (OpenAI's own rule of thumb), rounded up per section. A budget is a
+guard against unbounded prompts, not an exact fit, so providers' own limits keep a margin.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from soul_framework.domain.llm import ChatMessage
+from soul_framework.protocols import PromptSection
+
+log = logging.getLogger(__name__)
+
+CHARS_PER_TOKEN = 4.0
+MESSAGE_OVERHEAD_TOKENS = 4
+"""Per chat message: the role and separators the chat template adds."""
+
+REQUIRED = 1000
+"""Sections at or above this priority are never dropped (the persona, the output rules)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    text: str
+    priority: int
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text)
+
+
+def estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
+
+
+def fit_sections(sections: Sequence[Section], budget: int) -> list[Section]:
+    """The sections that fit in ``budget`` tokens, in their given order.
+
+    Required sections are kept whatever they cost; the others are taken by priority, highest
+    first (ties: earlier first), each only if it still fits.
+    """
+    kept = {id(s) for s in sections if s.priority >= REQUIRED and s.text}
+    used = sum(s.tokens for s in sections if id(s) in kept)
+    ranked = sorted(
+        (s for s in sections if id(s) not in kept and s.text),
+        key=lambda s: -s.priority,
+    )
+    for section in ranked:
+        if used + section.tokens <= budget:
+            kept.add(id(section))
+            used += section.tokens
+    return [s for s in sections if id(s) in kept]
+
+
+def fit_turns(turns: Sequence[ChatMessage], budget: int) -> list[ChatMessage]:
+    """The newest turns that fit in ``budget`` tokens, oldest first; the last turn (the
+    message being answered) is kept even when it alone is over budget."""
+    kept: list[ChatMessage] = []
+    used = 0
+    for turn in reversed(turns):
+        cost = estimate_tokens(turn.content) + MESSAGE_OVERHEAD_TOKENS
+        if kept and used + cost > budget:
+            break
+        kept.append(turn)
+        used += cost
+    kept.reverse()
+    return kept
+
+
+async def plugin_sections(
+    sections: Sequence[PromptSection], context: Mapping[str, Any]
+) -> list[Section]:
+    """Render the plugins' sections for this prompt; one that fails is left out and logged,
+    never the reply's failure."""
+    rendered: list[Section] = []
+    for section in sections:
+        try:
+            text = await section.render(context)
+        except Exception:
+            log.exception("prompt section %r failed; left out of this prompt", section.name)
+            continue
+        if text:
+            rendered.append(Section(section.name, text.strip(), int(section.priority)))
+    return rendered
+
+
+def assemble(
+    sections: Sequence[Section],
+    turns: Sequence[ChatMessage],
+    *,
+    budget: int,
+    after_turns: str = "",
+) -> list[ChatMessage]:
+    """One system message of the sections that fit, the conversation in what is left, and
+    ``after_turns`` (instructions that must follow the conversation) last."""
+    fitted = fit_sections(sections, budget)
+    system = "\n\n".join(s.text for s in fitted)
+    remaining = budget - estimate_tokens(system) - estimate_tokens(after_turns)
+    messages = [ChatMessage("system", system), *fit_turns(turns, max(remaining, 0))]
+    if after_turns:
+        messages.append(ChatMessage("system", after_turns))
+    return messages

@@ -1,0 +1,72 @@
+"""The one structured answer of a reply: perception, decision, reply, expression, feelings.
+
+Field order is the order the model writes them in. It reads the message first (purpose, tone:
+a short chain of thought that improves the reply), decides whether to answer, writes the reply
+(streamed to the user as it is written) and only then the emotion deltas, whose many numbers
+would otherwise delay the first word.
+
+Ranges and enums in the schema guide the model; parsing stays lenient where a strict check
+would only turn a usable answer into a failed reply (an expression the persona lacks becomes
+its neutral one; the emotion model bounds every delta anyway).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pydantic import BaseModel, Field, create_model
+
+from soul_framework.mind.feelings import deltas_model
+
+MESSAGE_MAX_CHARS = 2000
+LABEL_MAX_CHARS = 80
+
+
+def _label(description: str) -> tuple[type[str], object]:
+    return (str, Field(default="", max_length=LABEL_MAX_CHARS, description=description))
+
+
+@functools.cache
+def reply_output_model(
+    expressions: tuple[str, ...], emotions: tuple[str, ...], bound: float
+) -> type[BaseModel]:
+    """The reply's output model for this persona's expressions and this model's emotions
+    (made once per combination: providers cache schemas per model class)."""
+    deltas = deltas_model(emotions, bound)
+    return create_model(  # type: ignore[call-overload]
+        "ReplyOutput",
+        perceived_purpose=_label("What the user wants with their last message, in a few words."),
+        perceived_tone=_label("The tone of the user's last message, in a word or two."),
+        respond=(
+            bool,
+            Field(
+                default=True,
+                description="Whether to answer. In a group chat, false unless you are addressed "
+                "or have something worth saying; in a direct message, always true.",
+            ),
+        ),
+        message=(
+            str,
+            Field(max_length=MESSAGE_MAX_CHARS, description="Your reply; empty if not answering."),
+        ),
+        purpose=_label("What you want with your reply, in a few words."),
+        tone=_label("The tone of your reply, in a word or two."),
+        expression=(
+            str,
+            Field(
+                default=expressions[0],
+                max_length=32,
+                description="Your facial expression now.",
+                json_schema_extra={"enum": list(expressions)},
+            ),
+        ),
+        emotions=(deltas, Field(default_factory=deltas)),
+        confidence=(
+            float,
+            Field(
+                default=1.0,
+                description="How sure you are of those emotion changes, 0 to 1.",
+                json_schema_extra={"minimum": 0, "maximum": 1},
+            ),
+        ),
+    )

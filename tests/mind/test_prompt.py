@@ -1,0 +1,78 @@
+"""Fitting sections and conversation turns into a token budget."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from soul_framework.domain.llm import ChatMessage
+from soul_framework.mind.prompt import (
+    REQUIRED,
+    Section,
+    assemble,
+    estimate_tokens,
+    fit_sections,
+    fit_turns,
+)
+
+
+def section(name: str, tokens: int, priority: int) -> Section:
+    return Section(name, "x" * (tokens * 4), priority)
+
+
+def test_low_priority_sections_go_first_and_order_is_kept():
+    sections = [
+        section("persona", 50, REQUIRED),
+        section("memories", 40, 500),
+        section("feelings", 20, 900),
+        section("thought", 30, 300),
+    ]
+    kept = fit_sections(sections, budget=110)
+    assert [s.name for s in kept] == ["persona", "memories", "feelings"]
+    assert [s.name for s in fit_sections(sections, budget=75)] == ["persona", "feelings"]
+
+
+def test_required_sections_stay_even_over_budget_and_empty_ones_never_count():
+    sections = [section("persona", 500, REQUIRED), Section("empty", "", 900)]
+    assert [s.name for s in fit_sections(sections, budget=10)] == ["persona"]
+
+
+def test_a_smaller_section_of_lower_priority_can_still_fit():
+    sections = [section("big", 80, 900), section("small", 10, 100)]
+    assert [s.name for s in fit_sections(sections, budget=50)] == ["small"]
+
+
+def turns(n: int, words: int = 10) -> list[ChatMessage]:
+    return [ChatMessage("user", f"turn {i} " + "word " * words) for i in range(n)]
+
+
+def test_newest_turns_fit_and_the_last_always_stays():
+    history = turns(50)
+    kept = fit_turns(history, budget=100)
+    assert kept[-1] == history[-1]
+    assert kept == history[-len(kept) :]
+    assert 1 < len(kept) < 50
+    assert fit_turns(history, budget=0) == [history[-1]]
+
+
+@given(
+    sizes=st.lists(st.integers(0, 400), max_size=12),
+    budget=st.integers(0, 2000),
+)
+def test_fitted_turns_never_exceed_the_budget_except_the_one_kept_turn(sizes, budget):
+    history = [ChatMessage("user", "y" * n) for n in sizes]
+    kept = fit_turns(history, budget)
+    if len(kept) > 1:
+        assert sum(estimate_tokens(t.content) + 4 for t in kept) <= budget
+
+
+def test_assemble_puts_sections_in_one_system_message_and_instructions_last():
+    messages = assemble(
+        [Section("persona", "You are Ada.", REQUIRED)],
+        turns(3, words=1),
+        budget=500,
+        after_turns="Answer briefly.",
+    )
+    assert messages[0] == ChatMessage("system", "You are Ada.")
+    assert [m.role for m in messages] == ["system", "user", "user", "user", "system"]
+    assert messages[-1].content == "Answer briefly."
