@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     soul_llm_max_retries: int = Field(default=3, ge=0, le=10)
     """Retries after a 429, a 5xx or a connection error (with backoff, honouring Retry-After)."""
     soul_llm_max_tokens: int = Field(default=800, ge=16)
+    soul_memories_in_prompt: int = Field(default=5, ge=0, le=50)
+    """How many of the best-scored memories a reply's prompt recalls."""
     soul_prompt_budget_tokens: int = Field(default=3000, ge=200)
     """Most tokens (estimated) of a reply's prompt: sections of low priority, then the oldest
     turns of the conversation, are left out beyond it. The bundled local model lowers it."""

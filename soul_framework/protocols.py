@@ -46,6 +46,9 @@ class EmotionModel(Protocol):
     name: str
     description: str
     emotions: Mapping[str, str]
+    sentiments: Mapping[str, str]
+    """Sentiment name to a one-line description: what the agent may feel toward one user
+    (0..100 each, fading toward neutral without contact)."""
 
     def initial_state(
         self, big_five: BigFive, baselines: Mapping[str, float], at: datetime

@@ -151,6 +151,7 @@ def relationship_document(relationship: Relationship) -> Document:
         "sentiments_at": relationship.sentiments_at,
         "summary": relationship.summary,
         "last_contact": relationship.last_contact,
+        "distilled_at": relationship.distilled_at,
         "version": relationship.version,
     }
 
@@ -166,6 +167,7 @@ def relationship_from(document: Mapping[str, Any]) -> Relationship:
         sentiments_at=utc(document.get("sentiments_at")),
         summary=document.get("summary", ""),
         last_contact=utc(document.get("last_contact")),
+        distilled_at=utc(document.get("distilled_at")),
         version=int(document.get("version", 0)),
     )
 

@@ -77,19 +77,22 @@ def agent_from(row: sqlite3.Row) -> Agent:
     )
 
 
+RELATIONSHIP_TIMES = ("created_at", "sentiments_at", "last_contact", "distilled_at")
+
+
 def relationship_document(relationship: Relationship) -> str:
     document = asdict(relationship)
     for key in ("agent_id", "user_id", "version"):
         del document[key]
-    for key in ("created_at", "sentiments_at", "last_contact"):
+    for key in RELATIONSHIP_TIMES:
         document[key] = to_text(document[key])
     return dumps(document)
 
 
 def relationship_from(row: sqlite3.Row) -> Relationship:
     document = json.loads(row["document"])
-    for key in ("created_at", "sentiments_at", "last_contact"):
-        document[key] = from_text(document[key])
+    for key in RELATIONSHIP_TIMES:
+        document[key] = from_text(document.get(key))  # documents older than a field lack it
     return Relationship(
         agent_id=row["agent_id"], user_id=row["user_id"], version=row["version"], **document
     )

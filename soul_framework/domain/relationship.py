@@ -39,4 +39,6 @@ class Relationship:
     summary: str = ""
     """The agent's own short view of this user."""
     last_contact: datetime | None = None
+    distilled_at: datetime | None = None
+    """When reflection last drew a higher-level insight about this user (None: never)."""
     version: int = 0

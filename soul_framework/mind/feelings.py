@@ -8,36 +8,28 @@ Everything here is pure: the store runs :func:`experience` inside its atomic upd
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel
 
 from soul_framework.config import Settings
 from soul_framework.domain.agent import Agent
+from soul_framework.mind.deltas import points_model
 from soul_framework.mind.drift import drift
 from soul_framework.protocols import EmotionModel, PersonalitySchema
 
 
-@functools.cache
 def deltas_model(emotions: tuple[str, ...], bound: float) -> type[BaseModel]:
-    """A structured-output model with one number per emotion (points, ``-bound..bound``).
-
-    Made once per emotion set: schema generation costs milliseconds and providers cache the
-    schema per model class. Every field defaults to 0, so an answer that leaves one out is a
-    "no change", not a failed reply.
-    """
-    fields = {name: (float, Field(default=0.0, ge=-bound, le=bound)) for name in emotions}
-    return create_model(  # type: ignore[call-overload]
+    """A structured-output model with one number per emotion (points, ``-bound..bound`` in
+    the schema; any number parses, the emotion model bounds it per event)."""
+    return points_model(
         "EmotionDeltas",
-        __config__=ConfigDict(extra="ignore"),
-        __doc__=(
-            f"How much each of your emotions changes because of this message, in points from "
-            f"-{bound:g} to {bound:g}; 0 for no change."
-        ),
-        **fields,
+        emotions,
+        bound,
+        f"How much each of your emotions changes because of this message, in points from "
+        f"-{bound:g} to {bound:g}; 0 for no change.",
     )
 
 

@@ -22,11 +22,20 @@ from soul_framework.domain.agent import Agent
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
 from soul_framework.domain.llm import Tier
+from soul_framework.domain.memory import MemoryScope
 from soul_framework.domain.persona import Persona
+from soul_framework.domain.relationship import Relationship
 from soul_framework.mind.agents import ensure_agent
 from soul_framework.mind.feelings import Appraisal, experience
+from soul_framework.mind.memory_retrieval import render_memories, retrieve_memories
+from soul_framework.mind.output_fields import clip
 from soul_framework.mind.prompt import plugin_sections
-from soul_framework.mind.reply_output import reply_output_model
+from soul_framework.mind.relationships import RelationshipRules, render_relationship
+from soul_framework.mind.reply_output import (
+    LABEL_MAX_CHARS,
+    MESSAGE_MAX_CHARS,
+    reply_output_model,
+)
 from soul_framework.mind.reply_prompt import ReplyScene, reply_messages
 from soul_framework.mind.streaming import FieldStreamer
 from soul_framework.protocols import (
@@ -42,6 +51,8 @@ if TYPE_CHECKING:
 
 HISTORY_MESSAGES = 40
 """Most messages read back for the prompt; the token budget usually keeps fewer."""
+MEMORIES_MAX_CHARS = 1500
+"""Longest rendering of the recalled memories in a prompt (the token budget may drop it)."""
 APPRAISAL_REASON = "a conversation"
 """The reason shown with the agent's feelings; the same for every user, so it never quotes one
 user's words to another."""
@@ -118,6 +129,45 @@ def turns_until(history: list[Message], message_id: str) -> list[Message]:
     return ordered
 
 
+async def user_context(
+    store: Store,
+    provider: LLMProvider,
+    mind: Mind,
+    agent: Agent,
+    user_id: str,
+    username: str,
+    *,
+    query: str,
+    now: datetime,
+) -> dict[str, str]:
+    """What the agent knows of this one user and of itself, rendered for a prompt: the
+    relationship and its view of them, the memories best scored for ``query`` among those about
+    this user and its own (the store is asked with this user's scope only), its latest thought.
+    """
+    settings = mind.settings
+    rules = RelationshipRules.of(settings)
+    stored = await store.get_relationship(agent.id, user_id)
+    relationship = stored or Relationship(agent_id=agent.id, user_id=user_id, created_at=now)
+    memories = await retrieve_memories(
+        store,
+        provider,
+        agent.id,
+        MemoryScope(user_id=user_id),
+        query,
+        limit=settings.soul_memories_in_prompt,
+        now=now,
+        settings=settings,
+    )
+    thought = await store.latest_thought(agent.id)
+    return {
+        "relationship": render_relationship(
+            relationship, now, username=username, rules=rules, known=mind.model.sentiments
+        ),
+        "memories": render_memories(memories, max_chars=MEMORIES_MAX_CHARS),
+        "thought": thought.thought if thought else "",
+    }
+
+
 async def reply(
     request: ReplyRequest,
     store: Store,
@@ -138,12 +188,23 @@ async def reply(
         ),
         request.message_id,
     )[-HISTORY_MESSAGES:]
+    answered = next((m for m in history if m.id == request.message_id), None)
     scene = ReplyScene(
         agent_name=request.agent_name,
         identity=agent.identity,
         feelings=mind.model.render(mind.model.current(agent.emotions, now)),
         username=request.username,
         kind=request.kind,
+        **await user_context(
+            store,
+            provider,
+            mind,
+            agent,
+            request.user_id,
+            request.username,
+            query=answered.message if answered else "",
+            now=now,
+        ),
     )
     extra = await plugin_sections(
         mind.sections,
@@ -174,10 +235,13 @@ async def reply(
         timeout_seconds=timeout_seconds,
     )
     output: Any = completion.output
-    answering = bool(output.respond or request.kind != "group") and bool(output.message.strip())
+    text = clip(output.message, MESSAGE_MAX_CHARS)
+    answering = bool(output.respond or request.kind != "group") and bool(text)
     expression = mind.persona.expression_or_neutral(output.expression)
     await store.annotate_message(
-        request.message_id, purpose=output.perceived_purpose, tone=output.perceived_tone
+        request.message_id,
+        purpose=clip(output.perceived_purpose, LABEL_MAX_CHARS),
+        tone=clip(output.perceived_tone, LABEL_MAX_CHARS),
     )
     appraisal = Appraisal(
         output.emotions.model_dump(),
@@ -204,16 +268,16 @@ async def reply(
                 sender_id=request.agent_id,
                 sender_username=request.agent_name,
                 from_agent=True,
-                message=output.message,
+                message=text,
                 timestamp=utcnow(),
-                purpose=output.purpose,
-                tone=output.tone,
+                purpose=clip(output.purpose, LABEL_MAX_CHARS),
+                tone=clip(output.tone, LABEL_MAX_CHARS),
                 expression=expression,
                 reply_to=request.message_id,
             )
         )
     return {
-        "response": output.message if answering else None,
+        "response": text if answering else None,
         "time": round(time.perf_counter() - started, 3),
         "expression": expression,
     }

@@ -17,13 +17,14 @@ import functools
 from pydantic import BaseModel, Field, create_model
 
 from soul_framework.mind.feelings import deltas_model
+from soul_framework.mind.output_fields import text_field
 
 MESSAGE_MAX_CHARS = 2000
 LABEL_MAX_CHARS = 80
 
 
 def _label(description: str) -> tuple[type[str], object]:
-    return (str, Field(default="", max_length=LABEL_MAX_CHARS, description=description))
+    return text_field(LABEL_MAX_CHARS, description)
 
 
 @functools.cache
@@ -45,10 +46,7 @@ def reply_output_model(
                 "or have something worth saying; in a direct message, always true.",
             ),
         ),
-        message=(
-            str,
-            Field(max_length=MESSAGE_MAX_CHARS, description="Your reply; empty if not answering."),
-        ),
+        message=text_field(MESSAGE_MAX_CHARS, "Your reply; empty if not answering."),
         purpose=_label("What you want with your reply, in a few words."),
         tone=_label("The tone of your reply, in a word or two."),
         expression=(

@@ -28,6 +28,7 @@ from soul_framework.domain.agent import Agent, EmotionalState
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id
 from soul_framework.domain.memory import Memory, MemoryScope, Thought
+from soul_framework.domain.relationship import Relationship
 from soul_framework.errors import AlreadyClaimed, EmailInUse, NotFound, UsernameInUse
 from soul_framework.protocols import Store
 
@@ -356,6 +357,23 @@ class StoreContract:
         assert (rel.intrinsic, rel.extrinsic, rel.created_at) == ("none", "stranger", T0)
         assert rel.version == CONCURRENCY
         assert await store.get_relationship("jasmine", "u2") is None
+
+    async def test_every_relationship_field_survives_a_round_trip(self, store):
+        def fill(rel):
+            return dataclasses.replace(
+                rel,
+                intrinsic="creator",
+                extrinsic="best friend",
+                sentiments={"trust": 71.25, "curiosity": 20.5},
+                sentiments_at=at(3),
+                summary="Likes storms.",
+                last_contact=at(4),
+                distilled_at=at(5),
+            )
+
+        await store.update_relationship("jasmine", "u1", fill, at=T0)
+        rel = await store.get_relationship("jasmine", "u1")
+        assert rel == fill(Relationship("jasmine", "u1", created_at=T0, version=1))
 
     async def test_recent_relationships_by_last_contact(self, store):
         for user, seconds in (("u1", 10), ("u2", 30), ("u3", 20), ("u4", None)):
