@@ -53,7 +53,6 @@ def reply_output_model(
             str,
             Field(
                 default=expressions[0],
-                max_length=32,
                 description="Your facial expression now.",
                 json_schema_extra={"enum": list(expressions)},
             ),
