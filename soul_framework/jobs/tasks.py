@@ -17,6 +17,7 @@ from soul_framework.domain.events import ReplyEvent
 from soul_framework.domain.ids import utcnow
 from soul_framework.errors import SoulError
 from soul_framework.jobs.connection import async_redis, sync_redis
+from soul_framework.jobs.reflection_job import enqueue_reflection
 from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
 from soul_framework.jobs.turns import hand_turn
 from soul_framework.jobs.worker import process_runtime
@@ -95,9 +96,18 @@ async def _answer(runtime: Runtime, payload: dict[str, Any]) -> None:
             await provider.aclose()
         await _finish(runtime, states, payload, **outcome)
         if "result" in outcome:
+            await _reflect_later(runtime, payload)
             await _observe(runtime, payload, outcome["result"])
     finally:
         await client.aclose()
+
+
+async def _reflect_later(runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Queue the reflection; the reply stands whether or not that works."""
+    try:
+        await asyncio.to_thread(enqueue_reflection, runtime.settings, payload)
+    except Exception:
+        log.exception("could not queue the reflection of job %s", payload["job_id"])
 
 
 async def _finish(

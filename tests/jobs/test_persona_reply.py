@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -57,3 +58,26 @@ def test_a_reply_moves_the_emotions_and_drifts_the_personality(deployment, llm):
     assert moved["warmth"] == 0  # pinned by the persona
     history = user.http.get("/v1/agents/active/emotions/history", headers=user.headers).json()
     assert history["samples"][-2]["values"]["joy"] > joy[0]
+
+
+def test_one_call_before_the_reply_and_one_after_it(deployment, llm):
+    llm.script(
+        {"perceived_purpose": "greet", "perceived_tone": "cheerful", "message": "Hello you!"},
+        {"summary": "Friendly and brief.", "relationship": "acquaintance"},
+    )
+    service = deployment()
+    user = Client(service.base)
+    done = user.wait(user.submit("hi there").json()["job_id"])
+    assert done["status"] == "succeeded", service.log_tail()
+    deadline = time.monotonic() + 20
+    while len(llm.chat_requests()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    requests = llm.chat_requests()
+    assert len(requests) == 2, service.log_tail()
+    names = [r.body["response_format"]["json_schema"]["name"] for r in requests]
+    assert names == ["ReplyOutput", "Reflection"]
+    conversation = user.http.get("/v1/messages/conversation", headers=user.headers).json()
+    mine = conversation["conversation"]["messages"][0]
+    assert (mine["purpose"], mine["tone"]) == ("greet", "cheerful")
+    time.sleep(0.5)
+    assert len(llm.chat_requests()) == 2  # and no third

@@ -1,0 +1,73 @@
+"""The reflection job: after a reply succeeded, one more LLM call on the ``low`` queue.
+
+It runs off the reply's critical path, so a slow or failing reflection never delays or fails
+an answer; its failures are logged and the job ends failed in RQ's registry, nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import redis
+from rq import Queue
+
+from soul_framework.config import Settings
+from soul_framework.jobs.connection import sync_redis
+from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS
+from soul_framework.jobs.worker import process_runtime
+from soul_framework.mind.reflection import ReflectionRequest, reflect
+from soul_framework.mind.reply import Mind
+from soul_framework.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+REFLECTION_QUEUE = "low"
+REFLECTION_TASK = "soul_framework.jobs.reflection_job.reflect_on_conversation"
+REFLECTION_RESULT_TTL_SECONDS = 3600
+PAYLOAD_KEYS = ("agent_id", "agent_name", "user_id", "username", "conversation_id")
+
+
+def enqueue_reflection(settings: Settings, payload: dict[str, Any]) -> None:
+    """Queue the reflection on the conversation a reply just added to (blocking)."""
+    connection = sync_redis(settings)
+    try:
+        _enqueue(connection, settings, {k: payload[k] for k in PAYLOAD_KEYS})
+    finally:
+        connection.close()
+
+
+def _enqueue(connection: redis.Redis, settings: Settings, payload: dict[str, Any]) -> None:
+    Queue(REFLECTION_QUEUE, connection=connection).enqueue(
+        REFLECTION_TASK,
+        kwargs={"payload": payload},
+        job_timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
+        result_ttl=REFLECTION_RESULT_TTL_SECONDS,
+        failure_ttl=settings.soul_job_result_ttl_seconds,
+        description=f"reflect on the conversation with user {payload['user_id']}",
+    )
+
+
+def reflect_on_conversation(payload: dict[str, Any]) -> None:
+    """RQ entry: reflect on one user's conversation (``payload`` as :func:`enqueue_reflection`
+    stored it)."""
+    asyncio.run(_reflect(process_runtime(), payload))
+
+
+async def _reflect(runtime: Runtime, payload: dict[str, Any]) -> None:
+    store = runtime.fresh("store")
+    provider = runtime.fresh("llm_provider")
+    try:
+        await store.open()
+        async with asyncio.timeout(runtime.settings.soul_job_timeout_seconds):
+            await reflect(
+                ReflectionRequest(**{k: payload[k] for k in PAYLOAD_KEYS}),
+                store,
+                provider,
+                mind=Mind.of(runtime),
+                timeout_seconds=runtime.settings.soul_llm_timeout_seconds,
+            )
+    finally:
+        await store.close()
+        await provider.aclose()
