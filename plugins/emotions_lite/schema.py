@@ -11,13 +11,13 @@ schema carries it, and any other key it does not know, through unchanged.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from soul_framework.config import Settings
 from soul_framework.domain.personality import BigFive
+from soul_framework.mind import traits as trait_rules
 from soul_plugins.emotions_lite.presets import MBTI_PRESETS, closest_type, preset_traits
 
 LITE_TRAITS = MappingProxyType(
@@ -34,8 +34,6 @@ LITE_TRAITS = MappingProxyType(
         "perspective": "seeing the wider picture and other points of view",
     }
 )
-
-BIG_FIVE_FACTORS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
 LITE_LOADINGS: Mapping[str, Mapping[str, float]] = MappingProxyType(
     {
@@ -64,11 +62,6 @@ with some openness; adaptability is openness to new actions with low vulnerabili
 is openness to values with agreeable tolerance. A row summing to 1 means a change of one point
 in the factors moves a trait by at most one point.
 """
-
-TRAIT_MIN = 0.0
-TRAIT_MAX = 100.0
-NEUTRAL = 50.0
-"""A trait no preset or persona sets: the middle of the scale."""
 
 
 class LitePersonalitySchema:
@@ -102,14 +95,14 @@ class LitePersonalitySchema:
         trait, a value outside 0..100 or an unknown pinned trait; the message names it.
         """
         values = dict(preset_traits(preset)) if preset is not None else {}
-        values.update(_checked_values(traits, self.traits))
-        complete = {name: values.get(name, NEUTRAL) for name in self.traits}
+        values.update(trait_rules.checked_values(traits, self.traits))
+        complete = {name: values.get(name, trait_rules.NEUTRAL) for name in self.traits}
         code = preset.strip().upper() if preset is not None else closest_type(complete)
         return {
             "myers-briggs": code,
             "traits": complete,
-            "pinned": _checked_pinned(pinned, self.traits),
-            "description": _checked_description(description),
+            "pinned": trait_rules.checked_pinned(pinned, self.traits),
+            "description": trait_rules.checked_description(description),
         }
 
     def validate(self, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,17 +113,19 @@ class LitePersonalitySchema:
         as :meth:`document` does.
         """
         code = document.get("myers-briggs")
-        given = _checked_values(document.get("traits", {}), self.traits)
+        given = trait_rules.checked_values(document.get("traits", {}), self.traits)
         if code is None:
-            code = closest_type({name: given.get(name, NEUTRAL) for name in self.traits})
+            code = closest_type(
+                {name: given.get(name, trait_rules.NEUTRAL) for name in self.traits}
+            )
         if not isinstance(code, str):
             raise ValueError(f"myers-briggs must be a type such as 'ENFP', got {code!r}")
         start = preset_traits(code)
         checked = dict(document)
         checked["myers-briggs"] = code.strip().upper()
         checked["traits"] = {name: given.get(name, start[name]) for name in self.traits}
-        checked["pinned"] = _checked_pinned(document.get("pinned", ()), self.traits)
-        checked["description"] = _checked_description(document.get("description", ""))
+        checked["pinned"] = trait_rules.checked_pinned(document.get("pinned", ()), self.traits)
+        checked["description"] = trait_rules.checked_description(document.get("description", ""))
         return checked
 
     def big_five(self, document: Mapping[str, Any]) -> BigFive:
@@ -139,13 +134,13 @@ class LitePersonalitySchema:
         Each factor is 0.5 plus the loading-weighted mean of its traits' distance from 50,
         on 0..1: a factor whose traits are all at 100 (or all at 0 for negative loadings) is 1.
         """
-        return _big_five(self.validate(document)["traits"], self.loadings)
+        return trait_rules.big_five_of(self.validate(document)["traits"], self.loadings)
 
     def traits_from_big_five(self, change: Mapping[str, float]) -> dict[str, float]:
         """Points each trait moves for a change of the factors (points on 0..100): the
         weighted sum of the changes of the factors it loads on (emotional stability moves
         against neuroticism). Raises ``ValueError`` for an unknown factor."""
-        return _spread(change, self.loadings)
+        return trait_rules.spread_over_traits(change, self.loadings)
 
     def api_view(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """``{"myers-briggs", "personality_matrix": {trait: {description, value, min, max}},
@@ -153,81 +148,6 @@ class LitePersonalitySchema:
         checked = self.validate(document)
         return {
             "myers-briggs": checked["myers-briggs"],
-            "personality_matrix": _matrix(checked["traits"], self.traits),
+            "personality_matrix": trait_rules.personality_matrix(checked["traits"], self.traits),
             "description": checked["description"],
         }
-
-
-def _checked_values(given: Mapping[str, Any], known: Mapping[str, str]) -> dict[str, float]:
-    if not isinstance(given, Mapping):
-        raise ValueError(f"traits must be a mapping of trait name to value, got {given!r}")
-    values: dict[str, float] = {}
-    for name, value in given.items():
-        if name not in known:
-            raise ValueError(f"unknown trait {name!r}; the traits are: {', '.join(known)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"trait {name!r} must be a number within 0..100, got {value!r}")
-        if not (TRAIT_MIN <= value <= TRAIT_MAX):  # also rejects NaN
-            raise ValueError(f"trait {name!r} must be within 0..100, got {value}")
-        values[name] = float(value)
-    return values
-
-
-def _checked_pinned(pinned: Sequence[str], known: Mapping[str, str]) -> list[str]:
-    if isinstance(pinned, str) or not isinstance(pinned, Sequence):
-        raise ValueError(f"pinned must be a list of trait names, got {pinned!r}")
-    names: list[str] = []
-    for name in pinned:
-        if name not in known:
-            raise ValueError(
-                f"cannot pin unknown trait {name!r}; the traits are: {', '.join(known)}"
-            )
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def _checked_description(description: Any) -> str:
-    if not isinstance(description, str):
-        raise ValueError(f"description must be text, got {description!r}")
-    return description
-
-
-def _big_five(values: Mapping[str, float], loadings: Mapping[str, Mapping[str, float]]) -> BigFive:
-    factors: dict[str, float] = {}
-    for factor in BIG_FIVE_FACTORS:
-        weighted = total = 0.0
-        for trait, row in loadings.items():
-            weight = row.get(factor, 0.0)
-            weighted += weight * (values[trait] - NEUTRAL)
-            total += abs(weight)
-        score = 0.5 + weighted / (total * (TRAIT_MAX - TRAIT_MIN)) if total else 0.5
-        factors[factor] = min(1.0, max(0.0, score))
-    return BigFive(**factors)
-
-
-def _spread(
-    change: Mapping[str, float], loadings: Mapping[str, Mapping[str, float]]
-) -> dict[str, float]:
-    for factor, points in change.items():
-        if factor not in BIG_FIVE_FACTORS:
-            known = ", ".join(BIG_FIVE_FACTORS)
-            raise ValueError(f"unknown Big Five factor {factor!r}; the factors are: {known}")
-        if not math.isfinite(points):
-            raise ValueError(f"change of {factor!r} must be a finite number, got {points}")
-    return {
-        trait: sum(weight * change.get(factor, 0.0) for factor, weight in row.items())
-        for trait, row in loadings.items()
-    }
-
-
-def _matrix(values: Mapping[str, float], descriptions: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        name: {
-            "description": description,
-            "value": round(values[name], 2),
-            "min": int(TRAIT_MIN),
-            "max": int(TRAIT_MAX),
-        }
-        for name, description in descriptions.items()
-    }

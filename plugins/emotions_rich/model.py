@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 
@@ -33,19 +34,16 @@ from soul_framework.domain.agent import EmotionalState
 from soul_framework.domain.personality import BigFive
 from soul_framework.mind.emotion_dynamics import (
     PAD,
+    BaselineEmotionModel,
     EmotionProfile,
-    appraise_values,
-    baselines_from_personality,
     centre_of,
-    clip_confidence,
     decay_factor,
     decay_pad,
-    decay_values,
-    describe_emotions,
     drift_pressure,
     shift_mood,
 )
 from soul_plugins.emotions_rich.mood import EMOTION_PAD, default_mood, mood_words
+from soul_plugins.emotions_rich.sentiments import RICH_SENTIMENTS
 
 RICH_EMOTIONS = MappingProxyType(
     {
@@ -136,86 +134,58 @@ RICH_PROFILES: Mapping[str, EmotionProfile] = MappingProxyType(
 RICH_VALENCES = MappingProxyType({name: p.valence for name, p in RICH_PROFILES.items()})
 
 
-class RichEmotionModel:
+class RichEmotionModel(BaselineEmotionModel):
     """Twenty-seven emotions, each an intensity on 0..100, under a slower PAD mood.
 
     Emotion half-life: ``EMOTIONAL_DECAY_RATE_SECONDS``; mood half-life:
-    ``SOUL_MOOD_HALF_LIFE_SECONDS``. Every method is pure.
+    ``SOUL_MOOD_HALF_LIFE_SECONDS``. The emotions behave as in
+    :class:`~soul_framework.mind.emotion_dynamics.BaselineEmotionModel`; this class adds the
+    mood: it rests at the default mood, whose axes ``baselines`` holds beside the emotions',
+    colours perception through its pleasure, and is pulled by each event (:meth:`pulled_mood`).
+    Every method is pure.
     """
 
     name = "rich"
     description = "Twenty-seven emotions with a slower PAD mood."
     emotions = RICH_EMOTIONS
+    sentiments = RICH_SENTIMENTS
+    profiles = RICH_PROFILES
+    valences = RICH_VALENCES
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.half_life_seconds = settings.emotional_decay_rate_seconds
+        super().__init__(settings)
         self.mood_half_life_seconds = settings.soul_mood_half_life_seconds
-        self._neutral = baselines_from_personality(RICH_PROFILES, BigFive(), {})
         self._neutral_mood = default_mood(BigFive())
 
     def initial_state(
         self, big_five: BigFive, baselines: Mapping[str, float], at: datetime
     ) -> EmotionalState:
-        rest = baselines_from_personality(RICH_PROFILES, big_five, baselines)
+        state = super().initial_state(big_five, baselines, at)
         mood = default_mood(big_five).as_dict()
-        return EmotionalState(values=dict(rest), at=at, baselines={**rest, **mood}, mood=mood)
+        return replace(state, baselines={**state.baselines, **mood}, mood=mood)
 
     def current(self, state: EmotionalState, now: datetime) -> EmotionalState:
-        baselines = self._complete_baselines(state)
-        values = {name: state.values.get(name, baselines[name]) for name in RICH_EMOTIONS}
-        rest_mood = PAD.of(baselines)
+        present = super().current(state, now)
+        rest_mood = PAD.of(present.baselines)
         mood = PAD.of(state.mood, rest_mood)
         elapsed = (now - state.at).total_seconds()
-        if elapsed <= 0:
-            return EmotionalState(
-                values=values,
-                at=state.at,
-                baselines=baselines,
-                mood=mood.as_dict(),
-                reason=state.reason,
-            )
-        emotion_factor = decay_factor(elapsed, self.half_life_seconds)
-        mood_factor = decay_factor(elapsed, self.mood_half_life_seconds)
-        return EmotionalState(
-            values=decay_values(values, baselines, emotion_factor),
-            at=now,
-            baselines=baselines,
-            mood=decay_pad(mood, rest_mood, mood_factor).as_dict(),
-            reason=state.reason,
-        )
+        if elapsed > 0:
+            mood = decay_pad(mood, rest_mood, decay_factor(elapsed, self.mood_half_life_seconds))
+        return replace(present, mood=mood.as_dict())
 
-    def appraise(
-        self,
-        state: EmotionalState,
-        deltas: Mapping[str, float],
-        *,
-        confidence: float,
-        now: datetime,
-        reason: str,
-    ) -> EmotionalState:
-        present = self.current(state, now)
+    def mood_valence(self, present: EmotionalState) -> float:
+        """The mood's pleasure, -1..1."""
+        return PAD.of(present.mood).pleasure
+
+    def mood_after(
+        self, present: EmotionalState, values: Mapping[str, float], confidence: float
+    ) -> dict[str, float]:
+        """The mood of ``present`` pulled by the emotions' new ``values`` (:meth:`pulled_mood`),
+        unmoved when ``confidence`` is 0."""
         mood = PAD.of(present.mood)
-        confidence = clip_confidence(confidence)
-        values = appraise_values(
-            present.values,
-            deltas,
-            valences=RICH_VALENCES,
-            mood_valence=mood.pleasure,
-            confidence=confidence,
-            max_delta=self.settings.soul_emotion_max_delta,
-            congruence=self.settings.soul_mood_congruence,
-        )
         if confidence > 0:
             mood = self.pulled_mood(mood, values, present.baselines, confidence)
-        felt = confidence > 0 and values != present.values
-        return EmotionalState(
-            values=values,
-            at=present.at,
-            baselines=present.baselines,
-            mood=mood.as_dict(),
-            reason=reason if felt and reason else present.reason,
-        )
+        return mood.as_dict()
 
     def pulled_mood(
         self,
@@ -241,24 +211,18 @@ class RichEmotionModel:
         """The strongest three emotions, the largest departures from baseline and the mood's
         octant, e.g. ``"happiness 62 (high), trust 41, love 38; more excited than usual;
         mood slightly exuberant"``. Pass the state :meth:`current` returns."""
-        baselines = self._complete_baselines(state)
-        feelings = describe_emotions(state.values, baselines, RICH_PROFILES)
-        mood = PAD.of(state.mood, PAD.of(baselines))
-        return f"{feelings}; mood {mood_words(mood)}"
+        mood = PAD.of(state.mood, PAD.of(self._complete_baselines(state)))
+        return f"{super().render(state)}; mood {mood_words(mood)}"
 
     def drift_pressure(self, state: EmotionalState) -> Mapping[str, float]:
-        """Per Big Five factor, -1..1, from how far each emotion sits from its baseline
-        (:func:`soul_framework.mind.emotion_dynamics.drift_pressure`). Pass the state
-        :meth:`current` returns."""
+        """As in the base class, with emotions missing from ``state`` at their baselines."""
         baselines = self._complete_baselines(state)
-        values = {name: state.values.get(name, baselines[name]) for name in RICH_EMOTIONS}
-        return drift_pressure(RICH_PROFILES, values, baselines)
+        values = {name: state.values.get(name, baselines[name]) for name in self.emotions}
+        return drift_pressure(self.profiles, values, baselines)
 
     def _complete_baselines(self, state: EmotionalState) -> dict[str, float]:
-        # A state stored before baselines existed rests where an average personality would.
-        emotions = {name: state.baselines.get(name, self._neutral[name]) for name in RICH_EMOTIONS}
         mood = {
             axis: state.baselines.get(axis, default)
             for axis, default in zip(MOOD_AXES, self._neutral_mood, strict=True)
         }
-        return {**emotions, **mood}
+        return {**super()._complete_baselines(state), **mood}

@@ -12,13 +12,13 @@ presets: a persona gives the traits it cares about and the rest start at 50.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from soul_framework.config import Settings
 from soul_framework.domain.personality import BigFive
+from soul_framework.mind import traits as trait_rules
 
 RICH_TRAITS = MappingProxyType(
     {
@@ -58,8 +58,6 @@ RICH_TRAITS = MappingProxyType(
         "excitement": "eagerness and energy, seeking thrills",
     }
 )
-
-BIG_FIVE_FACTORS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
 RICH_LOADINGS: Mapping[str, Mapping[str, float]] = MappingProxyType(
     {
@@ -113,11 +111,6 @@ skepticism against agreeableness. A row summing to 1 means a change of one point
 factors moves a trait by at most one point.
 """
 
-TRAIT_MIN = 0.0
-TRAIT_MAX = 100.0
-NEUTRAL = 50.0
-"""A trait the persona does not set: the middle of the scale."""
-
 
 class RichPersonalitySchema:
     """Thirty-four traits on 0..100, no presets (``preset`` must be None)."""
@@ -147,22 +140,22 @@ class RichPersonalitySchema:
             raise ValueError(
                 f"the rich personality schema has no presets (got {preset!r}); give trait values"
             )
-        values = _checked_values(traits, self.traits)
+        values = trait_rules.checked_values(traits, self.traits)
         return {
-            "traits": {name: values.get(name, NEUTRAL) for name in self.traits},
-            "pinned": _checked_pinned(pinned, self.traits),
-            "description": _checked_description(description),
+            "traits": {name: values.get(name, trait_rules.NEUTRAL) for name in self.traits},
+            "pinned": trait_rules.checked_pinned(pinned, self.traits),
+            "description": trait_rules.checked_description(description),
         }
 
     def validate(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """A stored document checked and completed: a copy with every trait present (missing
         ones at 50); keys this schema does not know, such as the drift ledger, are kept as
         they are. Raises ``ValueError`` as :meth:`document` does."""
-        given = _checked_values(document.get("traits", {}), self.traits)
+        given = trait_rules.checked_values(document.get("traits", {}), self.traits)
         checked = dict(document)
-        checked["traits"] = {name: given.get(name, NEUTRAL) for name in self.traits}
-        checked["pinned"] = _checked_pinned(document.get("pinned", ()), self.traits)
-        checked["description"] = _checked_description(document.get("description", ""))
+        checked["traits"] = {name: given.get(name, trait_rules.NEUTRAL) for name in self.traits}
+        checked["pinned"] = trait_rules.checked_pinned(document.get("pinned", ()), self.traits)
+        checked["description"] = trait_rules.checked_description(document.get("description", ""))
         return checked
 
     def big_five(self, document: Mapping[str, Any]) -> BigFive:
@@ -171,94 +164,19 @@ class RichPersonalitySchema:
         Each factor is 0.5 plus the loading-weighted mean of its traits' distance from 50,
         on 0..1: a factor whose traits are all at their pole is 0 or 1.
         """
-        return _big_five(self.validate(document)["traits"], self.loadings)
+        return trait_rules.big_five_of(self.validate(document)["traits"], self.loadings)
 
     def traits_from_big_five(self, change: Mapping[str, float]) -> dict[str, float]:
         """Points each trait moves for a change of the factors (points on 0..100): the
         weighted sum of the changes of the factors it loads on. Raises ``ValueError`` for an
         unknown factor."""
-        return _spread(change, self.loadings)
+        return trait_rules.spread_over_traits(change, self.loadings)
 
     def api_view(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """``{"personality_matrix": {trait: {description, value, min, max}}, "description"}``
         (the lite shape without a type), values rounded to two decimals."""
         checked = self.validate(document)
         return {
-            "personality_matrix": _matrix(checked["traits"], self.traits),
+            "personality_matrix": trait_rules.personality_matrix(checked["traits"], self.traits),
             "description": checked["description"],
         }
-
-
-def _checked_values(given: Mapping[str, Any], known: Mapping[str, str]) -> dict[str, float]:
-    if not isinstance(given, Mapping):
-        raise ValueError(f"traits must be a mapping of trait name to value, got {given!r}")
-    values: dict[str, float] = {}
-    for name, value in given.items():
-        if name not in known:
-            raise ValueError(f"unknown trait {name!r}; the traits are: {', '.join(known)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"trait {name!r} must be a number within 0..100, got {value!r}")
-        if not (TRAIT_MIN <= value <= TRAIT_MAX):  # also rejects NaN
-            raise ValueError(f"trait {name!r} must be within 0..100, got {value}")
-        values[name] = float(value)
-    return values
-
-
-def _checked_pinned(pinned: Sequence[str], known: Mapping[str, str]) -> list[str]:
-    if isinstance(pinned, str) or not isinstance(pinned, Sequence):
-        raise ValueError(f"pinned must be a list of trait names, got {pinned!r}")
-    names: list[str] = []
-    for name in pinned:
-        if name not in known:
-            raise ValueError(
-                f"cannot pin unknown trait {name!r}; the traits are: {', '.join(known)}"
-            )
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def _checked_description(description: Any) -> str:
-    if not isinstance(description, str):
-        raise ValueError(f"description must be text, got {description!r}")
-    return description
-
-
-def _big_five(values: Mapping[str, float], loadings: Mapping[str, Mapping[str, float]]) -> BigFive:
-    factors: dict[str, float] = {}
-    for factor in BIG_FIVE_FACTORS:
-        weighted = total = 0.0
-        for trait, row in loadings.items():
-            weight = row.get(factor, 0.0)
-            weighted += weight * (values[trait] - NEUTRAL)
-            total += abs(weight)
-        score = 0.5 + weighted / (total * (TRAIT_MAX - TRAIT_MIN)) if total else 0.5
-        factors[factor] = min(1.0, max(0.0, score))
-    return BigFive(**factors)
-
-
-def _spread(
-    change: Mapping[str, float], loadings: Mapping[str, Mapping[str, float]]
-) -> dict[str, float]:
-    for factor, points in change.items():
-        if factor not in BIG_FIVE_FACTORS:
-            known = ", ".join(BIG_FIVE_FACTORS)
-            raise ValueError(f"unknown Big Five factor {factor!r}; the factors are: {known}")
-        if not math.isfinite(points):
-            raise ValueError(f"change of {factor!r} must be a finite number, got {points}")
-    return {
-        trait: sum(weight * change.get(factor, 0.0) for factor, weight in row.items())
-        for trait, row in loadings.items()
-    }
-
-
-def _matrix(values: Mapping[str, float], descriptions: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        name: {
-            "description": description,
-            "value": round(values[name], 2),
-            "min": int(TRAIT_MIN),
-            "max": int(TRAIT_MAX),
-        }
-        for name, description in descriptions.items()
-    }

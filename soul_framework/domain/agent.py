@@ -11,10 +11,15 @@ from typing import Any
 class EmotionalState:
     """Emotion intensities (0..100) as they were at ``at``; readers decay them to now.
 
-    ``baselines`` are the resting values decay returns to (from the personality); ``mood`` is
-    the slower PAD vector of models that keep one (keys ``pleasure``, ``arousal``,
-    ``dominance``, each -1..1), empty otherwise; ``reason`` says in words why the agent feels
-    this way.
+    ``baselines`` are the resting values decay returns to (from the personality), one per
+    emotion on 0..100. For models with a mood (rich), ``baselines`` also holds the mood's
+    resting values under the keys ``pleasure``, ``arousal`` and ``dominance``, each on -1..1
+    like the mood itself: the personality's default mood, toward which ``mood`` decays. Where a
+    stored state lacks one of those keys, that axis rests where an average personality's
+    default mood lies; a persona's explicit baselines can name emotions only, never these
+    keys. ``mood`` is the slower PAD vector of models that keep one (the same three keys, each
+    -1..1; an axis it lacks is read as at rest), empty otherwise; ``reason`` says in words why
+    the agent feels this way.
     """
 
     values: dict[str, float]
