@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
+
+from soul_framework.mind.output_fields import ANSWER_CONFIG
 
 
 @functools.cache
@@ -29,7 +31,7 @@ def points_model(title: str, names: tuple[str, ...], bound: float, doc: str) -> 
     }
     return create_model(  # type: ignore[call-overload]
         title,
-        __config__=ConfigDict(extra="ignore"),
+        __config__=ANSWER_CONFIG,
         __doc__=doc,
         **fields,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 
 def text_field(limit: int, description: str, *, default: str = "") -> tuple[type[str], Any]:
@@ -23,3 +23,14 @@ def text_field(limit: int, description: str, *, default: str = "") -> tuple[type
 def clip(text: str, limit: int) -> str:
     """``text`` without surrounding space, cut to ``limit`` characters."""
     return text.strip()[:limit]
+
+
+def require_every_property(schema: dict[str, Any]) -> None:
+    """List every property as required in the schema sent to the model, although each has a
+    default for parsing: a constrained decoder would otherwise be free to leave them all out
+    (servers that do not take OpenAI's strict mode, such as llama.cpp's, do exactly that)."""
+    schema["required"] = list(schema.get("properties", {}))
+
+
+ANSWER_CONFIG = ConfigDict(extra="ignore", json_schema_extra=require_every_property)
+"""The model configuration of every structured answer the mind asks for."""

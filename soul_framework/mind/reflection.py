@@ -37,7 +37,7 @@ from soul_framework.mind.memory_distillation import (
     significance_of,
 )
 from soul_framework.mind.memory_retrieval import with_embedding
-from soul_framework.mind.output_fields import clip, text_field
+from soul_framework.mind.output_fields import ANSWER_CONFIG, clip, text_field
 from soul_framework.mind.persona_prompt import persona_text
 from soul_framework.mind.prompt import REQUIRED, Section, assemble
 from soul_framework.mind.relationships import (
@@ -70,6 +70,7 @@ def reflection_output_model(sentiments: tuple[str, ...], bound: float) -> type[B
     deltas = sentiment_deltas_model(sentiments, bound)
     return create_model(  # type: ignore[call-overload]
         "Reflection",
+        __config__=ANSWER_CONFIG,
         summary=text_field(SUMMARY_PROMPT_MAX_CHARS, "Your view of this user now, in a few lines."),
         relationship=(
             str,
@@ -213,8 +214,9 @@ async def reflect(
     mind: Mind,
     timeout_seconds: float,
     now: datetime | None = None,
-) -> ReflectionOutcome:
-    """Reflect on this user's conversation with one call; apply everything it says."""
+) -> ReflectionOutcome | None:
+    """Reflect on this user's conversation with one call; apply everything it says. None,
+    without a call, when the conversation holds nothing (it was pruned, or is unknown)."""
     now = now or utcnow()
     settings = mind.settings
     rules = RelationshipRules.of(settings)
@@ -223,6 +225,8 @@ async def reflect(
     history = await store.list_messages(
         request.conversation_id, limit=CONVERSATION_MESSAGES, before_seq=None
     )
+    if not history:
+        return None
     stored = await store.get_relationship(agent.id, request.user_id)
     relationship = stored or Relationship(agent.id, request.user_id, created_at=now)
     since = relationship.distilled_at or relationship.created_at

@@ -82,12 +82,13 @@ class Mind:
             tuple(runtime.prompt_sections),
         )
 
-    @property
-    def output_model(self) -> type[BaseModel]:
+    def output_model(self, kind: str) -> type[BaseModel]:
+        """The reply's structured answer for a ``dm`` or a ``group`` message."""
         return reply_output_model(
             tuple(self.persona.expressions),
             tuple(self.model.emotions),
             self.settings.soul_emotion_max_delta,
+            group=kind == "group",
         )
 
 
@@ -230,13 +231,13 @@ async def reply(
     completion = await provider.complete(
         messages,
         tier=Tier.FAST,
-        output_model=mind.output_model,
+        output_model=mind.output_model(request.kind),
         on_delta=on_delta,
         timeout_seconds=timeout_seconds,
     )
     output: Any = completion.output
     text = clip(output.message, MESSAGE_MAX_CHARS)
-    answering = bool(output.respond or request.kind != "group") and bool(text)
+    answering = getattr(output, "respond", True) and bool(text)
     expression = mind.persona.expression_or_neutral(output.expression)
     await store.annotate_message(
         request.message_id,

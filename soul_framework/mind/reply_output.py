@@ -13,11 +13,12 @@ its neutral one; the emotion model bounds every delta anyway).
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
 from soul_framework.mind.feelings import deltas_model
-from soul_framework.mind.output_fields import text_field
+from soul_framework.mind.output_fields import ANSWER_CONFIG, text_field
 
 MESSAGE_MAX_CHARS = 2000
 LABEL_MAX_CHARS = 80
@@ -29,24 +30,45 @@ def _label(description: str) -> tuple[type[str], object]:
 
 @functools.cache
 def reply_output_model(
-    expressions: tuple[str, ...], emotions: tuple[str, ...], bound: float
+    expressions: tuple[str, ...], emotions: tuple[str, ...], bound: float, *, group: bool
 ) -> type[BaseModel]:
     """The reply's output model for this persona's expressions and this model's emotions
-    (made once per combination: providers cache schemas per model class)."""
+    (made once per combination: providers cache schemas per model class).
+
+    A direct message is always answered: its schema has no ``respond`` and wants a message of
+    at least one character (constrained decoders then cannot return an empty reply). A group
+    message may be left alone: ``respond`` false and an empty message.
+    """
     deltas = deltas_model(emotions, bound)
+    if group:
+        decision: dict[str, Any] = {
+            "respond": (
+                bool,
+                Field(
+                    default=True,
+                    description="Whether to answer: false unless you are addressed or have "
+                    "something worth saying.",
+                ),
+            ),
+            "message": text_field(MESSAGE_MAX_CHARS, "Your reply; empty if not answering."),
+        }
+    else:
+        decision = {
+            "message": (
+                str,
+                Field(
+                    default="",
+                    description="Your reply.",
+                    json_schema_extra={"minLength": 1, "maxLength": MESSAGE_MAX_CHARS},
+                ),
+            )
+        }
     return create_model(  # type: ignore[call-overload]
         "ReplyOutput",
+        __config__=ANSWER_CONFIG,
         perceived_purpose=_label("What the user wants with their last message, in a few words."),
         perceived_tone=_label("The tone of the user's last message, in a word or two."),
-        respond=(
-            bool,
-            Field(
-                default=True,
-                description="Whether to answer. In a group chat, false unless you are addressed "
-                "or have something worth saying; in a direct message, always true.",
-            ),
-        ),
-        message=text_field(MESSAGE_MAX_CHARS, "Your reply; empty if not answering."),
+        **decision,
         purpose=_label("What you want with your reply, in a few words."),
         tone=_label("The tone of your reply, in a word or two."),
         expression=(

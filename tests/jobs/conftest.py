@@ -98,6 +98,8 @@ def deployment(tmp_path, redis_url, llm) -> Iterator[Deployment]:
     deployments: list[Deployment] = []
 
     def make(workers: int = 1, **env: str) -> Deployment:
+        if not deployments:
+            forget_jobs(redis_url)
         running = llm_deployment(tmp_path, redis_url, llm, **env).start(workers)
         deployments.append(running)
         return running
@@ -105,7 +107,14 @@ def deployment(tmp_path, redis_url, llm) -> Iterator[Deployment]:
     yield make
     for running in deployments:
         running.stop()
+    forget_jobs(redis_url)
+
+
+def forget_jobs(redis_url: str) -> None:
+    """Remove our job states and RQ's queues: a reflection left queued by one test must not be
+    run by the next test's worker (against its store, with its scripted answers)."""
     connection = redis.Redis.from_url(redis_url)
-    for key in connection.scan_iter("soul:*"):
-        connection.delete(key)
+    for pattern in ("soul:*", "rq:*"):
+        for key in connection.scan_iter(pattern):
+            connection.delete(key)
     connection.close()

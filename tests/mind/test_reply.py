@@ -58,9 +58,15 @@ async def test_the_schema_asks_for_every_part_of_the_one_call(world):
     await answer(world, await world.said("u1", "hello"))
     body = world.llm.chat_requests()[-1].body
     properties = body["response_format"]["json_schema"]["schema"]["properties"]
-    assert list(properties)[:4] == ["perceived_purpose", "perceived_tone", "respond", "message"]
+    assert list(properties)[:3] == ["perceived_purpose", "perceived_tone", "message"]
+    assert properties["message"]["minLength"] == 1  # a direct message is always answered
     assert {"purpose", "tone", "expression", "emotions", "confidence"} <= set(properties)
+    assert "respond" not in properties
     assert body["stream"] is True
+    world.llm.script({"respond": False, "message": ""})
+    await answer(world, await world.said("u1", "hello all", kind="group"))
+    group = world.llm.chat_requests()[-1].body["response_format"]["json_schema"]["schema"]
+    assert list(group["properties"])[2:4] == ["respond", "message"]
 
 
 async def test_an_unaddressed_group_message_gets_no_reply_but_is_felt(world):
