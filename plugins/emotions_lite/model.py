@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from soul_framework.mind.emotion_dynamics import BaselineEmotionModel, EmotionProfile
+from soul_framework.mind.emotion_dynamics import EmotionProfile
+from soul_framework.mind.emotion_model_base import BaselineEmotionModel
 from soul_plugins.emotions_lite.sentiments import LITE_SENTIMENTS
 
 LITE_EMOTIONS = MappingProxyType(
@@ -75,7 +76,7 @@ class LiteEmotionModel(BaselineEmotionModel):
     mood does. No lite emotion is tied to conscientiousness, so its drift pressure is always 0.
     :meth:`render` gives e.g. ``"joy 62 (high), love 40, surprise 15; more joyful than
     usual"``. The methods are those of
-    :class:`~soul_framework.mind.emotion_dynamics.BaselineEmotionModel`.
+    :class:`~soul_framework.mind.emotion_model_base.BaselineEmotionModel`.
     """
 
     name = "lite"

@@ -34,7 +34,6 @@ from soul_framework.domain.agent import EmotionalState
 from soul_framework.domain.personality import BigFive
 from soul_framework.mind.emotion_dynamics import (
     PAD,
-    BaselineEmotionModel,
     EmotionProfile,
     centre_of,
     decay_factor,
@@ -42,6 +41,7 @@ from soul_framework.mind.emotion_dynamics import (
     drift_pressure,
     shift_mood,
 )
+from soul_framework.mind.emotion_model_base import BaselineEmotionModel
 from soul_plugins.emotions_rich.mood import EMOTION_PAD, default_mood, mood_words
 from soul_plugins.emotions_rich.sentiments import RICH_SENTIMENTS
 
@@ -139,7 +139,7 @@ class RichEmotionModel(BaselineEmotionModel):
 
     Emotion half-life: ``EMOTIONAL_DECAY_RATE_SECONDS``; mood half-life:
     ``SOUL_MOOD_HALF_LIFE_SECONDS``. The emotions behave as in
-    :class:`~soul_framework.mind.emotion_dynamics.BaselineEmotionModel`; this class adds the
+    :class:`~soul_framework.mind.emotion_model_base.BaselineEmotionModel`; this class adds the
     mood: it rests at the default mood, whose axes ``baselines`` holds beside the emotions',
     colours perception through its pleasure, and is pulled by each event (:meth:`pulled_mood`).
     Every method is pure.

@@ -28,11 +28,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from soul_framework.mind.traits import TRAIT_MAX, TRAIT_MIN
+
 if TYPE_CHECKING:
     from soul_framework.protocols import PersonalitySchema
 
-TRAIT_MIN = 0.0
-TRAIT_MAX = 100.0
 
 LEDGER_KEY = "drift"
 """The key of the drift ledger inside a personality document."""
