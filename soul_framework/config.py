@@ -123,6 +123,14 @@ class Settings(BaseSettings):
     soul_llm_max_retries: int = Field(default=3, ge=0, le=10)
     """Retries after a 429, a 5xx or a connection error (with backoff, honouring Retry-After)."""
     soul_llm_max_tokens: int = Field(default=800, ge=16)
+    soul_outreach_enabled: bool = True
+    """Let the agent write to users on its own after thinking (see the next three)."""
+    soul_outreach_min_hours: float = Field(default=12.0, ge=0)
+    """At most one message the agent starts per user in this many hours."""
+    soul_outreach_max_silence_days: float = Field(default=7.0, gt=0)
+    """Never write on its own to a user silent for longer than this."""
+    soul_outreach_max_users: int = Field(default=3, ge=0, le=100)
+    """Most users one thinking pass may write to (one LLM call per candidate)."""
     soul_memories_in_prompt: int = Field(default=5, ge=0, le=50)
     """How many of the best-scored memories a reply's prompt recalls."""
     soul_prompt_budget_tokens: int = Field(default=3000, ge=200)

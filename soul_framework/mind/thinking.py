@@ -1,0 +1,344 @@
+"""Thinking between conversations, and the messages the agent starts on its own.
+
+A thinking pass makes ONE structured call built only from what is the agent's own: its
+persona, identity and feelings, its own memories (never those about a user) and its previous
+thought. The answer holds a thought (stored; ``/v1/thoughts/latest`` shows it to anyone), maybe
+a new idle expression, an emotional reaction, and maybe a memory of its own.
+
+Then, optionally, outreach: for each user with recent contact, ONE more call drafted only from
+that user's context (their relationship and conversation, plus the agent's own new thought)
+decides whether to write to them. A draft is sent only when the model says it is appropriate,
+it passes the checks below, and the user is not over the limits: at most one unsolicited
+message per user every ``SOUL_OUTREACH_MIN_HOURS``, never to a user silent for more than
+``SOUL_OUTREACH_MAX_SILENCE_DAYS``, at most ``SOUL_OUTREACH_MAX_USERS`` users a pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from soul_framework.domain.agent import Agent
+from soul_framework.domain.conversation import Message
+from soul_framework.domain.ids import new_id, utcnow
+from soul_framework.domain.llm import Tier
+from soul_framework.domain.memory import MAX_MEMORY_TAGS, Memory, MemoryScope, Thought
+from soul_framework.domain.relationship import Relationship
+from soul_framework.mind.agents import ensure_agent
+from soul_framework.mind.feelings import Appraisal, deltas_model, experience
+from soul_framework.mind.memory_distillation import significance_of
+from soul_framework.mind.memory_retrieval import (
+    render_memories,
+    retrieve_memories,
+    with_embedding,
+)
+from soul_framework.mind.output_fields import ANSWER_CONFIG, clip, text_field
+from soul_framework.mind.persona_prompt import persona_text
+from soul_framework.mind.prompt import REQUIRED, Section, assemble
+from soul_framework.mind.relationships import RelationshipRules, render_relationship
+from soul_framework.mind.reply import Mind
+from soul_framework.mind.reply_prompt import conversation_turns
+from soul_framework.protocols import LLMProvider, Store
+
+log = logging.getLogger(__name__)
+
+THOUGHT_MAX_CHARS = 400
+OUTREACH_MAX_CHARS = 500
+MEMORY_TEXT_MAX_CHARS = 300
+OWN_MEMORIES = 5
+OUTREACH_HISTORY = 12
+THINKING_REASON = "its own thoughts"
+
+Deliver = Callable[[str, Message], Awaitable[None]]
+"""Called with a user's id and the message the agent started, once it is stored."""
+
+
+@functools.cache
+def thought_output_model(
+    expressions: tuple[str, ...], emotions: tuple[str, ...], bound: float
+) -> type[BaseModel]:
+    """The thinking pass's structured answer (made once per persona and emotion set)."""
+    deltas = deltas_model(emotions, bound)
+    return create_model(  # type: ignore[call-overload]
+        "Thought",
+        __config__=ANSWER_CONFIG,
+        thought=text_field(THOUGHT_MAX_CHARS, "What you are thinking now, in your own words."),
+        idle_expression=(
+            str,
+            Field(
+                default=expressions[0],
+                description="The face you wear while nobody is talking to you.",
+                json_schema_extra={"enum": list(expressions)},
+            ),
+        ),
+        emotions=(deltas, Field(default_factory=deltas)),
+        confidence=(float, Field(default=1.0, json_schema_extra={"minimum": 0, "maximum": 1})),
+        keep_memory=(bool, Field(default=False, description="Is this thought worth keeping?")),
+        memory_event=text_field(MEMORY_TEXT_MAX_CHARS, "What to remember, in one sentence."),
+        memory_importance=(
+            int,
+            Field(default=3, json_schema_extra={"minimum": 1, "maximum": 10}),
+        ),
+        memory_tags=(
+            list[str],
+            Field(default_factory=list, json_schema_extra={"maxItems": MAX_MEMORY_TAGS}),
+        ),
+    )
+
+
+@functools.cache
+def outreach_output_model() -> type[BaseModel]:
+    """The structured answer of one outreach draft."""
+    return create_model(  # type: ignore[call-overload]
+        "Outreach",
+        __config__=ANSWER_CONFIG,
+        send=(bool, Field(default=False, description="Whether to write to them now.")),
+        message=text_field(OUTREACH_MAX_CHARS, "The message, short and natural; empty if not."),
+        appropriate=(
+            bool,
+            Field(
+                default=False,
+                description="True only if the message is kind, respectful, welcome at this "
+                "moment and reveals nothing anyone else told you.",
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachRules:
+    min_interval: timedelta
+    max_silence: timedelta
+    max_users: int
+
+    @classmethod
+    def of(cls, settings: Any) -> OutreachRules:
+        return cls(
+            timedelta(hours=settings.soul_outreach_min_hours),
+            timedelta(days=settings.soul_outreach_max_silence_days),
+            settings.soul_outreach_max_users if settings.soul_outreach_enabled else 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingOutcome:
+    thought: Thought
+    memory: Memory | None
+    delivered: list[Message]
+
+
+async def think(
+    store: Store,
+    provider: LLMProvider,
+    mind: Mind,
+    *,
+    agent_name: str,
+    deliver: Deliver,
+    now: datetime | None = None,
+) -> ThinkingOutcome:
+    """One thinking pass, then outreach (see the module docstring)."""
+    now = now or utcnow()
+    agent = await ensure_agent(store, mind.newborn(now))
+    previous = await store.latest_thought(agent.id)
+    own = await retrieve_memories(
+        store,
+        provider,
+        agent.id,
+        MemoryScope(user_id=None),
+        previous.thought if previous else agent.identity,
+        limit=OWN_MEMORIES,
+        now=now,
+        settings=mind.settings,
+    )
+    feelings = mind.model.render(mind.model.current(agent.emotions, now))
+    sections = [
+        Section("persona", persona_text(mind.persona, agent_name, agent.identity), REQUIRED),
+        Section(
+            "task",
+            "Nobody is talking to you right now. Think on your own: about yourself, your "
+            "feelings, what you remember, what you wonder about. Write the thought down, "
+            "choose the face you wear while idle, and say how the thought changes your "
+            "feelings. Keep it to yourself: never name or describe any person you talk with.",
+            REQUIRED,
+        ),
+        Section("feelings", f"How you feel right now: {feelings}", 900),
+    ]
+    if own:
+        remembered = render_memories(own, max_chars=1200)
+        sections.append(Section("memories", f"Things you remember:\n{remembered}", 500))
+    if previous:
+        sections.append(Section("thought", f"Your previous thought: {previous.thought}", 300))
+    completion = await provider.complete(
+        assemble(sections, [], budget=mind.settings.soul_prompt_budget_tokens),
+        tier=Tier.FAST,
+        output_model=thought_output_model(
+            tuple(mind.persona.expressions),
+            tuple(mind.model.emotions),
+            mind.settings.soul_emotion_max_delta,
+        ),
+        on_delta=None,
+        timeout_seconds=mind.settings.soul_llm_timeout_seconds,
+    )
+    output: Any = completion.output
+    thought = Thought(
+        id=new_id(),
+        agent_id=agent.id,
+        thought=clip(output.thought, THOUGHT_MAX_CHARS) or "…",
+        created_at=now,
+    )
+    await store.add_thought(thought)
+    idle = mind.persona.expression_or_neutral(output.idle_expression)
+    appraisal = Appraisal(
+        output.emotions.model_dump(),
+        confidence=min(1.0, max(0.0, output.confidence)),
+        reason=THINKING_REASON,
+    )
+    agent = await store.update_agent(
+        agent.id,
+        lambda current: replace(
+            experience(
+                current,
+                appraisal,
+                model=mind.model,
+                schema=mind.schema,
+                settings=mind.settings,
+                now=now,
+            ),
+            idle_expression=idle,
+        ),
+    )
+    memory = None
+    if output.keep_memory and output.memory_event.strip():
+        importance = min(10, max(1, int(output.memory_importance)))
+        memory = await with_embedding(
+            provider,
+            Memory(
+                id=new_id(),
+                agent_id=agent.id,
+                user_id=None,
+                event=clip(output.memory_event, MEMORY_TEXT_MAX_CHARS),
+                thoughts=thought.thought,
+                importance=importance,
+                significance=significance_of(importance),
+                created_at=now,
+                last_accessed=now,
+                tags=tuple(t.strip().lower() for t in output.memory_tags if t.strip())[
+                    :MAX_MEMORY_TAGS
+                ],
+            ),
+        )
+        await store.add_memory(memory)
+    delivered = await reach_out(
+        store, provider, mind, agent, agent_name, thought, deliver=deliver, now=now
+    )
+    return ThinkingOutcome(thought, memory, delivered)
+
+
+async def reach_out(
+    store: Store,
+    provider: LLMProvider,
+    mind: Mind,
+    agent: Agent,
+    agent_name: str,
+    thought: Thought,
+    *,
+    deliver: Deliver,
+    now: datetime,
+) -> list[Message]:
+    """Draft, check and deliver messages to users the agent knows (see the module docstring);
+    one call per candidate, each seeing only that user's context."""
+    rules = OutreachRules.of(mind.settings)
+    if rules.max_users <= 0:
+        return []
+    delivered: list[Message] = []
+    candidates = await store.recent_relationships(
+        agent.id, since=now - rules.max_silence, limit=rules.max_users * 4
+    )
+    for relationship in candidates:
+        if len(delivered) >= rules.max_users:
+            break
+        conversation = await store.conversation(agent.id, relationship.user_id, at=now)
+        last_sent = await store.last_agent_initiated(conversation.id)
+        if last_sent is not None and now - last_sent < rules.min_interval:
+            continue
+        history = await store.list_messages(
+            conversation.id, limit=OUTREACH_HISTORY, before_seq=None
+        )
+        users = [m for m in history if not m.from_agent]
+        if not users:
+            continue
+        message = await _draft(
+            provider, mind, agent, agent_name, thought, relationship, users[-1], history, now
+        )
+        if message is None:
+            continue
+        stored = await store.append_message(replace(message, conversation_id=conversation.id))
+        await deliver(relationship.user_id, stored)
+        delivered.append(stored)
+    return delivered
+
+
+async def _draft(
+    provider: LLMProvider,
+    mind: Mind,
+    agent: Agent,
+    agent_name: str,
+    thought: Thought,
+    relationship: Relationship,
+    their_last: Message,
+    history: Sequence[Message],
+    now: datetime,
+) -> Message | None:
+    username = their_last.sender_username
+    rules = RelationshipRules.of(mind.settings)
+    sections = [
+        Section("persona", persona_text(mind.persona, agent_name, agent.identity), REQUIRED),
+        Section(
+            "task",
+            f"You may write to {username} on your own now, without being asked. Do so only if "
+            "you have something kind or genuinely interesting to say to them; never press, "
+            "never guilt them for being away, never mention anyone else.",
+            REQUIRED,
+        ),
+        Section(
+            "relationship",
+            render_relationship(
+                relationship, now, username=username, rules=rules, known=mind.model.sentiments
+            ),
+            700,
+        ),
+        Section("thought", f"What you were just thinking: {thought.thought}", 300),
+    ]
+    completion = await provider.complete(
+        assemble(
+            sections, conversation_turns(history), budget=mind.settings.soul_prompt_budget_tokens
+        ),
+        tier=Tier.FAST,
+        output_model=outreach_output_model(),
+        on_delta=None,
+        timeout_seconds=mind.settings.soul_llm_timeout_seconds,
+    )
+    output: Any = completion.output
+    text = clip(output.message, OUTREACH_MAX_CHARS)
+    previous_own = [m.message for m in history if m.from_agent]
+    if not (output.send and output.appropriate and text):
+        return None
+    if previous_own and text == previous_own[-1]:
+        return None  # never the same words twice in a row
+    return Message(
+        id=new_id(),
+        conversation_id="",
+        sender_id=agent.id,
+        sender_username=agent_name,
+        from_agent=True,
+        message=text,
+        timestamp=now,
+        expression=agent.idle_expression,
+        started_by_agent=True,
+    )
