@@ -16,6 +16,7 @@ from soul_framework.api import (
     conversation,
     expressions,
     jobs,
+    message_stream,
     messages,
     meta,
     thoughts,
@@ -33,6 +34,7 @@ from soul_framework.jobs.state import JobStates
 from soul_framework.jobs.sweeper import keep_sweeping
 from soul_framework.mind.agents import ensure_agent
 from soul_framework.runtime import Runtime
+from soul_framework.scheduling import keep_scheduling, scheduled_tasks
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ def create_app(
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(messages.blueprint)
     app.register_blueprint(conversation.blueprint)
+    app.register_blueprint(message_stream.blueprint)
     app.register_blueprint(jobs.blueprint)
     app.register_blueprint(agents.blueprint)
     app.register_blueprint(thoughts.blueprint)
@@ -105,6 +108,11 @@ def create_app(
         background.append(
             asyncio.create_task(keep_sweeping(state.jobs, state.redis_sync, settings))
         )
+        tasks = scheduled_tasks(runtime)
+        if tasks:
+            background.append(
+                asyncio.create_task(keep_scheduling(state.redis_sync, settings, tasks))
+            )
 
     @app.after_serving
     async def _close() -> None:

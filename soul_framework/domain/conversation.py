@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +34,14 @@ class Message:
     reply_to: str | None = None
     """For the agent's replies: the id of the user's message it answers."""
     seq: int = 0
+
+
+def message_to_json(message: Message) -> dict[str, Any]:
+    """A message as plain JSON values (for events between processes)."""
+    document = asdict(message)
+    document["timestamp"] = message.timestamp.isoformat()
+    return document
+
+
+def message_from_json(document: dict[str, Any]) -> Message:
+    return Message(**{**document, "timestamp": datetime.fromisoformat(document["timestamp"])})
