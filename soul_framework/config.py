@@ -196,6 +196,11 @@ class Settings(BaseSettings):
     """Longest summary the agent keeps of one user (its own view of them), in characters:
     about a hundred words, enough for who they are and what matters to them, small enough
     to go in every prompt for that user."""
+    soul_scheduled_task_timeout_seconds: float = Field(default=600.0, gt=0)
+    """Longest one run of a scheduled task may take, in seconds; a run is also cut at its own
+    task's interval (by then the next run is due). Ten minutes leave room for several LLM
+    calls (each bounded by SOUL_LLM_TIMEOUT_SECONDS, 60 by default) in a task that runs
+    hourly or daily, while a hung run still frees its worker well before the next."""
     soul_memory_weight_recency: float = Field(default=0.5, ge=0)
     """Weight of recency in a memory's retrieval score (each component is 0..1 before weighting).
     The defaults 0.5/2/3 (recency/importance/relevance) are those of the Generative Agents code
