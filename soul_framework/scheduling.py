@@ -4,8 +4,9 @@ How it works. Time is cut into numbered intervals, ``index = floor(unix time / i
 every process agrees on which interval it is without talking to the others (wall clocks of a
 cluster kept by NTP differ by milliseconds; anything under one interval is tolerated, see below).
 Every API process and every worker runs a small :class:`Scheduler` loop. When a new index
-starts, each one tries ``SET soul:schedule:{task}:{index} <process> NX PX <2 intervals>``; the
-one Redis answers "OK" to enqueues a single RQ job on the ``low`` queue with the fixed id
+starts (a process that starts mid-interval waits for the next one), each one tries
+``SET soul:schedule:{task}:{index} <process> NX PX <2 intervals>``; the one Redis answers
+"OK" to enqueues a single RQ job on the ``low`` queue with the fixed id
 ``scheduled-{task}-{index}``, and a worker runs it (:func:`run_scheduled_task`).
 
 Why this design:
@@ -185,13 +186,20 @@ class Scheduler:
         tasks: Sequence[ScheduledTask],
         *,
         owner: str | None = None,
+        started_at: float | None = None,
     ) -> None:
         self.connection = connection
         self.settings = settings
         self.tasks = list(tasks)
         self.owner = owner or process_identity()
-        self._settled: dict[str, int] = {}
-        """Task name -> the last index this process is done with (won and enqueued, or lost)."""
+        started = time.time() if started_at is None else started_at
+        # An interval that was already under way when this process started is not its to
+        # claim: a restart (or a test's short-lived service) must not set off a run at once.
+        self._settled: dict[str, int] = {
+            t.name: interval_index(started, t.interval_seconds) for t in self.tasks
+        }
+        """Task name -> the last index this process is done with (won and enqueued, lost, or
+        already under way at start)."""
         self._won: dict[str, int] = {}
         """Task name -> an index this process claimed but has not enqueued yet."""
 

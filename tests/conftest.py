@@ -42,6 +42,9 @@ def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+TESTS_THINKING_RATE_SECONDS = 10**8
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path, redis_url: str) -> Callable[..., Settings]:
     """Settings built only from what the test says (no .env, no stray environment)."""
@@ -51,6 +54,9 @@ def make_settings(tmp_path: Path, redis_url: str) -> Callable[..., Settings]:
             "app_env": "development",
             "soul_data_dir": tmp_path / "data",
             "redis_url": redis_url,
+            # No wall-clock interval boundary is crossed during a test: thinking never fires
+            # unless a test asks for it.
+            "thinking_rate_seconds": TESTS_THINKING_RATE_SECONDS,
         }
         defaults.update(values)
         return Settings(_env_file=None, **defaults)  # type: ignore[call-arg]

@@ -13,6 +13,7 @@ BUNDLED_PLUGIN_NAMES = (
     "llm_ollama",
     "storage_mongo",
     "storage_sqlite",
+    "thinking",
 )
 
 

@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from soul_framework.testing import free_port
+from tests.conftest import TESTS_THINKING_RATE_SECONDS
 from tests.plugins_for_tests import BUNDLED_PLUGIN_NAMES
 
 SOUL = [sys.executable, "-m", "soul_framework.cli"]
@@ -33,6 +34,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment (already stripped of the developer's settings)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["SOUL_LOCAL_MODEL"] = "off"  # the local model has tests of its own
+    env["THINKING_RATE_SECONDS"] = str(TESTS_THINKING_RATE_SECONDS)  # no pass mid-test
     env.update(extra)
     return env
 

@@ -127,6 +127,17 @@ def test_each_new_interval_is_enqueued_once_whoever_wins(connection, make_settin
     assert owners == {b"p0", b"p1", b"p2"}  # the first to tick won each one
 
 
+def test_a_process_started_mid_interval_waits_for_the_next_one(connection, make_settings):
+    task = task_named()
+    start = interval_index(T0, task.interval_seconds) * task.interval_seconds + 3
+    late = Scheduler(connection, make_settings(), [task], owner="late", started_at=start)
+    late.tick(start + 1)
+    assert queued_runs(connection, task) == []  # a restart sets nothing off at once
+    late.tick(start + task.interval_seconds)
+    next_index = interval_index(start + task.interval_seconds, task.interval_seconds)
+    assert queued_runs(connection, task) == [job_id(task.name, next_index)]
+
+
 def test_a_scheduler_whose_clock_lags_finds_the_interval_claimed(connection, make_settings):
     settings = make_settings()
     task = task_named()

@@ -18,6 +18,7 @@ from soul_framework.config import Settings, mask_uri_credentials
 from soul_framework.jobs.connection import redis_url, sync_redis
 from soul_framework.jobs.queues import QUEUE_NAMES
 from soul_framework.runtime import Runtime
+from soul_framework.scheduling import scheduled_tasks, start_scheduler_thread
 
 log = logging.getLogger(__name__)
 
@@ -75,24 +76,33 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     global _process_runtime
     _process_runtime = Runtime.build(settings)
     _warm_up(_process_runtime)
+    tasks = scheduled_tasks(_process_runtime)
+    # A burst worker leaves as soon as the queues are empty: it claims no intervals.
+    scheduler = start_scheduler_thread(settings, tasks) if tasks and not burst else None
     connection = sync_redis(settings)
     cls = worker_class(settings)
-    while True:
-        wait_for_redis(connection)
-        worker = cls(
-            list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
-        )
-        log.info(
-            "worker %s (%s) on %s, queues %s",
-            worker.name,
-            cls.__name__,
-            mask_uri_credentials(redis_url(settings)),
-            ", ".join(QUEUE_NAMES),
-        )
-        try:
-            return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            # Redis went away under the worker: wait for it and start again, no restart needed.
-            log.warning("worker %s lost Redis (%s); waiting for it to come back", worker.name, exc)
-            with contextlib.suppress(Exception):
-                worker.teardown()
+    try:
+        while True:
+            wait_for_redis(connection)
+            worker = cls(
+                list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
+            )
+            log.info(
+                "worker %s (%s) on %s, queues %s",
+                worker.name,
+                cls.__name__,
+                mask_uri_credentials(redis_url(settings)),
+                ", ".join(QUEUE_NAMES),
+            )
+            try:
+                return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                # Redis went away under the worker: wait for it, start again, no restart needed.
+                log.warning(
+                    "worker %s lost Redis (%s); waiting for it to come back", worker.name, exc
+                )
+                with contextlib.suppress(Exception):
+                    worker.teardown()
+    finally:
+        if scheduler is not None:
+            scheduler.stop(timeout=5)

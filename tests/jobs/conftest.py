@@ -13,7 +13,7 @@ import redis
 
 from soul_framework.testing.deployment import Deployment
 from soul_framework.testing.fake_llm import FakeLLMServer
-from tests.conftest import STRONG_JWT, STRONG_PEPPER
+from tests.conftest import STRONG_JWT, STRONG_PEPPER, TESTS_THINKING_RATE_SECONDS
 
 
 def echo_reply(body: dict) -> dict:
@@ -33,6 +33,7 @@ def llm_deployment(tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: st
         "SOUL_LLM_MAX_RETRIES": "0",
         "SOUL_RATE_LIMIT_SUBMIT": "1000/minute",
         "SOUL_RATE_LIMIT_POLL": "100000/minute",
+        "THINKING_RATE_SECONDS": str(TESTS_THINKING_RATE_SECONDS),
         **env,
     }
     return Deployment(tmp_path, redis_url, settings)
