@@ -70,6 +70,19 @@ async def test_example_shows_in_meta_plugins(with_example, make_settings):
     assert body["selected"]["emotion_model"] == "stoic"
 
 
+async def test_the_agent_feels_with_the_example_model(with_example, make_settings):
+    app = create_app(make_settings(soul_emotion_model="stoic"))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        token = (await (await client.post("/v1/auth/guest")).get_json())["access_token"]
+        reply = await client.get("/v1/agents/active", headers={"Authorization": f"Bearer {token}"})
+        agent = (await reply.get_json())["agent"]
+        assert agent["id"] == "jasmine-stoic"
+        emotions = agent["emotional_status"]["emotions"]
+        assert set(emotions) == {"calm", "curiosity", "concern"}
+        assert emotions["calm"]["value"] > emotions["concern"]["value"]
+
+
 def test_example_can_be_blocked(with_example, make_settings):
     runtime = Runtime.build(make_settings(soul_disable_plugins="stoic"))
     assert "stoic" not in runtime.pm.info

@@ -10,10 +10,12 @@ from typing import Any
 
 from soul_framework.config import Settings
 from soul_framework.domain.conversation import Message
+from soul_framework.domain.events import ThoughtEvent
 from soul_framework.jobs.connection import async_redis
 from soul_framework.jobs.deliveries import deliver
 from soul_framework.mind.reply import Mind
 from soul_framework.mind.thinking import think
+from soul_framework.observers import notify
 
 
 class ThinkingTask:
@@ -32,13 +34,19 @@ class ThinkingTask:
 
         try:
             await store.open()
-            await think(
+            outcome = await think(
                 store,
                 provider,
                 Mind.of(runtime),
                 agent_name=runtime.agent_name,
                 deliver=to_user,
             )
+            event = ThoughtEvent(
+                agent_name=runtime.agent_name,
+                thought=outcome.thought.thought,
+                at=outcome.thought.created_at,
+            )
+            await notify(runtime.pm, "thought_generated", event=event, settings=runtime.settings)
         finally:
             await store.close()
             await provider.aclose()

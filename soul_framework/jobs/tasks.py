@@ -7,7 +7,6 @@ provider of its own that it closes at the end.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from typing import Any
 
@@ -22,6 +21,7 @@ from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
 from soul_framework.jobs.turns import hand_turn
 from soul_framework.jobs.worker import process_runtime
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
+from soul_framework.observers import notify
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -142,16 +142,4 @@ async def _observe(runtime: Runtime, payload: dict[str, Any], result: dict[str, 
         expression=result.get("expression", "neutral"),
         at=utcnow(),
     )
-    for impl in runtime.pm.hook.reply_generated.get_hookimpls():
-        try:
-            outcome = impl.function(
-                **{
-                    k: v
-                    for k, v in {"event": event, "settings": runtime.settings}.items()
-                    if k in impl.argnames
-                }
-            )
-            if inspect.isawaitable(outcome):
-                await outcome
-        except Exception:
-            log.exception("reply_generated observer of plugin %r failed", impl.plugin_name)
+    await notify(runtime.pm, "reply_generated", event=event, settings=runtime.settings)
