@@ -10,7 +10,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -498,3 +500,56 @@ def test_soul_up_with_no_llm_configured_runs_the_local_model(tmp_path, redis_url
     finally:
         assert up.stop() == 0
     assert "local model" in up.output
+
+
+@pytest.mark.slow
+def test_soul_up_thinks_at_the_configured_rate(tmp_path):
+    from itertools import count, pairwise
+
+    from soul_framework.testing.fake_llm import FakeLLMServer
+    from soul_framework.testing.schema_instances import schema_instance
+
+    numbers = count(1)
+
+    def answer(body: dict) -> dict:
+        schema = body["response_format"]["json_schema"]
+        reply = schema_instance(schema["schema"])
+        if schema["name"] == "Thought":
+            reply.update(thought=f"thought number {next(numbers)}", keep_memory=False)
+        return reply
+
+    llm = FakeLLMServer().start()
+    llm.script(*([answer] * 100))
+    env = clean_env(OPENAI_API_KEY="sk-fake", OPENAI_BASE_URL=llm.url, THINKING_RATE_SECONDS="3")
+    up = SoulUp(tmp_path, env)
+    try:
+        up.wait_until_up()
+        token = json.loads(_post(f"{up.base}/v1/auth/guest", None))["access_token"]
+
+        def latest() -> dict | None:
+            request = urllib.request.Request(
+                f"{up.base}/v1/thoughts/latest", headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return json.loads(response.read())["latest_thought"]
+            except urllib.error.HTTPError as exc:
+                if exc.code == 404:  # thought_not_found until the first pass
+                    return None
+                raise
+
+        seen: dict[str, str] = {}
+        deadline = time.monotonic() + 30
+        while len(seen) < 3 and time.monotonic() < deadline:
+            thought = latest()
+            if thought:
+                seen.setdefault(thought["thought"], thought["timestamp"])
+            time.sleep(0.2)
+    finally:
+        code = up.stop()
+        llm.stop()
+    assert code == 0
+    assert len(seen) >= 3, (seen, up.output[-2000:])
+    stamps = sorted(datetime.fromisoformat(t.replace("Z", "+00:00")) for t in seen.values())
+    gaps = [(b - a).total_seconds() for a, b in pairwise(stamps)]
+    assert all(2 <= gap <= 4.5 for gap in gaps), gaps  # one pass per 3 s interval
