@@ -157,6 +157,7 @@ async def main(argv: list[str] | None = None) -> dict[str, float]:
         f"token check: signature {verify_us:.1f} us; with the session (Redis EXISTS) "
         f"{full_us:.1f} us; the session check adds {full_us - verify_us:.1f} us"
     )
+    print("summary: " + ", ".join(f"{name} {value:g}" for name, value in figures.items()))
     return figures
 
 
