@@ -86,6 +86,15 @@ class Deployment:
             time.sleep(0.1)
         raise RuntimeError(f"the deployment did not come up:\n{self.log_tail()}")
 
+    def restart_api(self) -> None:
+        """SIGKILL the API process (a crash: open streams are cut) and start a new one on the
+        same port; return once it serves again."""
+        assert self.api is not None
+        self.api.kill()
+        self.api.wait(10)
+        self.api = self._spawn("api", "serve", "--port", str(self.port))
+        self.wait_for_workers(len([w for w in self.workers if w.poll() is None]))
+
     @property
     def api_pid(self) -> int:
         assert self.api is not None
