@@ -13,6 +13,7 @@ from quart_schema import document_response, security_scheme, tag
 from redis.exceptions import RedisError
 
 from soul_framework.api.guard import limit_per_user, require_principal
+from soul_framework.api.sse import event_stream, sse
 from soul_framework.api.state import app_state
 from soul_framework.errors import NotFound, QueueUnavailable
 from soul_framework.jobs.events import RESYNC, EventHub
@@ -69,16 +70,8 @@ async def job_events(job_id: str) -> Response:
     # The stream outlives the request context: it gets what it needs now.
     state = app_state()
     keepalive = state.runtime.settings.soul_sse_keepalive_seconds
-    stream = _stream(job_id, principal.user_id, state.jobs, state.hub, keepalive)
-    response = Response(stream, mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"  # proxies must not hold events back
-    response.timeout = None  # a stream lives as long as its job
-    return response
-
-
-def _sse(name: str, data: dict[str, Any]) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+    # A stream lives as long as its job.
+    return event_stream(_stream(job_id, principal.user_id, state.jobs, state.hub, keepalive))
 
 
 async def _stream(
@@ -87,9 +80,9 @@ async def _stream(
     async with hub.listen(CHANNEL.format(job_id)) as queue:
         # Subscribed first, then the snapshot: nothing published in between is lost.
         view = await _owned_view(job_id, user_id, jobs)
-        yield _sse("status", view.as_json())
+        yield sse("status", view.as_json())
         if view.terminal:
-            yield _sse("done", view.as_json())
+            yield sse("done", view.as_json())
             return
         while True:
             try:
@@ -100,10 +93,10 @@ async def _stream(
             if raw == RESYNC:
                 view = await _owned_view(job_id, user_id, jobs)
                 if view.terminal:
-                    yield _sse("done", view.as_json())
+                    yield sse("done", view.as_json())
                     return
                 continue
             message = json.loads(raw)
-            yield _sse(message["event"], message["data"])
+            yield sse(message["event"], message["data"])
             if message["event"] == "done":
                 return

@@ -17,6 +17,7 @@ from quart_schema import tag
 
 from soul_framework.api.conversation import message_view
 from soul_framework.api.guard import require_principal
+from soul_framework.api.sse import event_stream
 from soul_framework.api.state import app_state
 from soul_framework.domain.conversation import message_from_json
 from soul_framework.jobs.deliveries import USER_CHANNEL
@@ -34,13 +35,8 @@ async def message_stream() -> Response:
     principal = await require_principal(allow_query=True)
     state = app_state()
     keepalive = state.runtime.settings.soul_sse_keepalive_seconds
-    response = Response(
-        _stream(principal.user_id, state.hub, keepalive), mimetype="text/event-stream"
-    )
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"
-    response.timeout = None  # open for as long as the user keeps it open
-    return response
+    # Open for as long as the user keeps it open.
+    return event_stream(_stream(principal.user_id, state.hub, keepalive))
 
 
 async def _stream(user_id: str, hub: EventHub, keepalive: float) -> AsyncIterator[str]:

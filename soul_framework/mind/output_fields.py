@@ -7,6 +7,7 @@ because a summary ran one word long would turn a good reply into a failed job.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -17,6 +18,39 @@ def text_field(limit: int, description: str, *, default: str = "") -> tuple[type
     return (
         str,
         Field(default=default, description=description, json_schema_extra={"maxLength": limit}),
+    )
+
+
+IMPORTANCE = "How important, 1 (mundane) to 10 (life-changing)."
+CONFIDENCE = "How sure you are of those emotion changes, 0 to 1."
+
+
+def choice_field(choices: Sequence[str], description: str, *, default: str) -> tuple[type, Any]:
+    """A string the schema restricts to ``choices`` (an ``enum``); any string parses."""
+    return (
+        str,
+        Field(default=default, description=description, json_schema_extra={"enum": list(choices)}),
+    )
+
+
+def number_field(low: float, high: float, description: str, *, default: float) -> tuple[type, Any]:
+    """A number the schema bounds to ``low..high``; the caller clamps what parses."""
+    kind = int if isinstance(default, int) and isinstance(low, int) else float
+    return (
+        kind,
+        Field(
+            default=default,
+            description=description,
+            json_schema_extra={"minimum": low, "maximum": high},
+        ),
+    )
+
+
+def tags_field(limit: int, description: str) -> tuple[type, Any]:
+    """A list of short strings the schema caps at ``limit`` items."""
+    return (
+        list[str],
+        Field(default_factory=list, description=description, json_schema_extra={"maxItems": limit}),
     )
 
 

@@ -37,7 +37,15 @@ from soul_framework.mind.memory_distillation import (
     significance_of,
 )
 from soul_framework.mind.memory_retrieval import with_embedding
-from soul_framework.mind.output_fields import ANSWER_CONFIG, clip, text_field
+from soul_framework.mind.output_fields import (
+    ANSWER_CONFIG,
+    IMPORTANCE,
+    choice_field,
+    clip,
+    number_field,
+    tags_field,
+    text_field,
+)
 from soul_framework.mind.persona_prompt import persona_text
 from soul_framework.mind.prompt import REQUIRED, Section, assemble
 from soul_framework.mind.relationships import (
@@ -72,13 +80,8 @@ def reflection_output_model(sentiments: tuple[str, ...], bound: float) -> type[B
         "Reflection",
         __config__=ANSWER_CONFIG,
         summary=text_field(SUMMARY_PROMPT_MAX_CHARS, "Your view of this user now, in a few lines."),
-        relationship=(
-            str,
-            Field(
-                default="",
-                description="What this user is to you now.",
-                json_schema_extra={"enum": list(EXTRINSIC_RELATIONSHIPS)},
-            ),
+        relationship=choice_field(
+            EXTRINSIC_RELATIONSHIPS, "What this user is to you now.", default=""
         ),
         sentiments=(deltas, Field(default_factory=deltas)),
         identity=text_field(
@@ -89,31 +92,10 @@ def reflection_output_model(sentiments: tuple[str, ...], bound: float) -> type[B
         keep_memory=(bool, Field(default=False, description="Is this worth remembering?")),
         memory_event=text_field(MEMORY_TEXT_MAX_CHARS, "What happened, in one sentence."),
         memory_thoughts=text_field(MEMORY_TEXT_MAX_CHARS, "Your thoughts about it."),
-        memory_importance=(
-            int,
-            Field(
-                default=3,
-                description="How important, 1 (mundane) to 10 (life-changing).",
-                json_schema_extra={"minimum": 1, "maximum": 10},
-            ),
-        ),
-        memory_tags=(
-            list[str],
-            Field(
-                default_factory=list,
-                description=f"At most {MAX_MEMORY_TAGS} one-word tags.",
-                json_schema_extra={"maxItems": MAX_MEMORY_TAGS},
-            ),
-        ),
+        memory_importance=number_field(1, 10, IMPORTANCE, default=3),
+        memory_tags=tags_field(MAX_MEMORY_TAGS, f"At most {MAX_MEMORY_TAGS} one-word tags."),
         memory_feeling=text_field(40, "The emotion this memory carries, one of yours."),
-        memory_intensity=(
-            float,
-            Field(
-                default=0.0,
-                description="How strongly, 0 to 100.",
-                json_schema_extra={"minimum": 0, "maximum": 100},
-            ),
-        ),
+        memory_intensity=number_field(0.0, 100.0, "How strongly, 0 to 100.", default=0.0),
         insight=text_field(
             400,
             "Only when asked for below: one higher-level insight about this user drawn "

@@ -18,7 +18,13 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from soul_framework.mind.feelings import deltas_model
-from soul_framework.mind.output_fields import ANSWER_CONFIG, text_field
+from soul_framework.mind.output_fields import (
+    ANSWER_CONFIG,
+    CONFIDENCE,
+    choice_field,
+    number_field,
+    text_field,
+)
 
 MESSAGE_MAX_CHARS = 2000
 LABEL_MAX_CHARS = 80
@@ -71,21 +77,7 @@ def reply_output_model(
         **decision,
         purpose=_label("What you want with your reply, in a few words."),
         tone=_label("The tone of your reply, in a word or two."),
-        expression=(
-            str,
-            Field(
-                default=expressions[0],
-                description="Your facial expression now.",
-                json_schema_extra={"enum": list(expressions)},
-            ),
-        ),
+        expression=choice_field(expressions, "Your facial expression now.", default=expressions[0]),
         emotions=(deltas, Field(default_factory=deltas)),
-        confidence=(
-            float,
-            Field(
-                default=1.0,
-                description="How sure you are of those emotion changes, 0 to 1.",
-                json_schema_extra={"minimum": 0, "maximum": 1},
-            ),
-        ),
+        confidence=number_field(0.0, 1.0, CONFIDENCE, default=1.0),
     )

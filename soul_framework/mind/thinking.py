@@ -38,7 +38,16 @@ from soul_framework.mind.memory_retrieval import (
     retrieve_memories,
     with_embedding,
 )
-from soul_framework.mind.output_fields import ANSWER_CONFIG, clip, text_field
+from soul_framework.mind.output_fields import (
+    ANSWER_CONFIG,
+    CONFIDENCE,
+    IMPORTANCE,
+    choice_field,
+    clip,
+    number_field,
+    tags_field,
+    text_field,
+)
 from soul_framework.mind.persona_prompt import persona_text
 from soul_framework.mind.prompt import REQUIRED, Section, assemble
 from soul_framework.mind.relationships import RelationshipRules, render_relationship
@@ -69,26 +78,15 @@ def thought_output_model(
         "Thought",
         __config__=ANSWER_CONFIG,
         thought=text_field(THOUGHT_MAX_CHARS, "What you are thinking now, in your own words."),
-        idle_expression=(
-            str,
-            Field(
-                default=expressions[0],
-                description="The face you wear while nobody is talking to you.",
-                json_schema_extra={"enum": list(expressions)},
-            ),
+        idle_expression=choice_field(
+            expressions, "The face you wear while nobody is talking to you.", default=expressions[0]
         ),
         emotions=(deltas, Field(default_factory=deltas)),
-        confidence=(float, Field(default=1.0, json_schema_extra={"minimum": 0, "maximum": 1})),
+        confidence=number_field(0.0, 1.0, CONFIDENCE, default=1.0),
         keep_memory=(bool, Field(default=False, description="Is this thought worth keeping?")),
         memory_event=text_field(MEMORY_TEXT_MAX_CHARS, "What to remember, in one sentence."),
-        memory_importance=(
-            int,
-            Field(default=3, json_schema_extra={"minimum": 1, "maximum": 10}),
-        ),
-        memory_tags=(
-            list[str],
-            Field(default_factory=list, json_schema_extra={"maxItems": MAX_MEMORY_TAGS}),
-        ),
+        memory_importance=number_field(1, 10, IMPORTANCE, default=3),
+        memory_tags=tags_field(MAX_MEMORY_TAGS, f"At most {MAX_MEMORY_TAGS} one-word tags."),
     )
 
 
