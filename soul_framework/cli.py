@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from soul_framework import API_VERSION, __version__
+from soul_framework.chat import chat
 from soul_framework.config import Settings, load_settings
 from soul_framework.errors import SoulError
 from soul_framework.logs import configure_logging
@@ -163,7 +164,7 @@ def llm_check(tier: str) -> None:
     )
 
 
-BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator, llm, persona)
+BUILT_IN_COMMANDS = (up, serve, worker, plugins, show_config, grant_creator, llm, persona, chat)
 
 
 def build_cli() -> click.Group:
