@@ -46,3 +46,39 @@ def test_core_does_not_import_provider_or_database_code():
         for module in forbidden:
             assert f"import {module}" not in text, f"{path} imports {module}"
             assert f"from {module}" not in text, f"{path} imports from {module}"
+
+
+def test_every_third_party_import_of_the_package_is_a_runtime_dependency():
+    """An install without the dev extra (a container, a user's venv) must have every module
+    the service imports; test-only helpers (soul_framework/testing) may use dev packages."""
+    import ast
+    import re
+    import sys
+    from importlib.metadata import packages_distributions
+
+    declared = {
+        re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")
+        for requirement in _pyproject()["project"]["dependencies"]
+    }
+    providers = packages_distributions()
+    first_party = {"soul_framework", "soul_plugins", "soul_personalities"}
+    missing: set[str] = set()
+    for root in ("soul_framework", "plugins", "personalities"):
+        for path in (ROOT / root).rglob("*.py"):
+            if "testing" in path.relative_to(ROOT).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or top in first_party:
+                        continue
+                    distributions = {d.lower().replace("_", "-") for d in providers.get(top, [top])}
+                    if not distributions & declared:
+                        missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported but not a runtime dependency: {sorted(missing)}"
