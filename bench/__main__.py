@@ -35,6 +35,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "jobs": ([], ["--messages", "50", "--streams", "500"]),
     "emotions": ([], ["--states", "20000", "--repeat", "1"]),
     "pipeline": ([], ["--messages", "20", "--group-messages", "4"]),
+    "load": ([], ["--quick"]),
 }
 SUMMARY = re.compile(r"^summary: (.*)$", re.MULTILINE)
 FIGURE = re.compile(r"^(.*\S)\s+(-?[\d.]+(?:e[+-]?\d+)?)$")
