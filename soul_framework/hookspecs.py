@@ -133,7 +133,8 @@ def register_prompt_sections(register: Register) -> None:
     :param register: call it with each factory; returns nothing.
     :return: ignored.
 
-    Runs in: worker, once at start-up (sections render for every prompt).
+    Runs in: every process once at start-up, with the other registration hooks; sections
+    render in the worker, for every prompt.
     """
 
 
@@ -167,7 +168,8 @@ def register_blueprints(register: Callable[[Blueprint], None]) -> None:
     :param register: call it with each blueprint; returns nothing.
     :return: ignored.
 
-    Runs in: API process, once when the app is created.
+    Runs in: every process once at start-up, with the other registration hooks; the API
+    process mounts what it gets when the app is created (other processes leave it unused).
     """
 
 
@@ -202,7 +204,7 @@ def reply_generated(event: ReplyEvent, settings: Settings) -> Any:
 
 @hookspec
 def thought_generated(event: ThoughtEvent, settings: Settings) -> Any:
-    """Observe a thought the agent has had on its own (while thinking or reflecting).
+    """Observe a thought the agent has had on its own (in a thinking pass).
 
     Same rules as :func:`reply_generated`: may return an awaitable, errors are logged, never
     fatal. The thought is built only from what every user may know.

@@ -177,7 +177,8 @@ class LLMProvider(Protocol):
 class Store(Protocol):
     """All persistence: accounts, sessions, agents, relationships, conversations, memories.
 
-    One instance per process, shared by all its requests or jobs. Every method raises
+    The API process keeps one instance for all its requests; a job opens one of its own (its
+    event loop lives as long as the job) and closes it at the end. Every method raises
     :class:`soul_framework.errors.StorageUnavailable` when the backend cannot be reached, and
     works again once it is back, without a restart. Times are timezone-aware UTC; the caller
     passes "now" in, so stores never read the clock for domain data.
