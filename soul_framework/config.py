@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -171,6 +172,8 @@ class Settings(BaseSettings):
     """Largest distance, in PAD units (each axis spans -1..1), one event moves the mood (rich
     model); with 0.1 it takes several strongly felt events to carry a neutral mood into an
     octant clearly."""
+    soul_retention_interval_seconds: float = Field(default=3600.0, ge=60)
+    """How often what has outlived its retention is deleted (once per interval per cluster)."""
     soul_message_retention_days: float = Field(default=365, ge=0)
     """How long conversation messages are kept; 0 keeps them forever."""
     soul_drift_rate: float = Field(default=0.5, ge=0, le=10)
@@ -238,6 +241,19 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_env(cls, value: str) -> str:
         return value.strip().lower() or "production"
+
+    @field_validator("web_ui_domain")
+    @classmethod
+    def _origins_only(cls, value: str | None) -> str | None:
+        # CORS here allows credentials: "*" or "null" would hand a signed-in user's session to
+        # any site (or any sandboxed page), so only exact origins are accepted.
+        for origin in _split(value or ""):
+            if not _is_origin(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin such as https://ui.example.org "
+                    "(scheme and host, no path; '*' and 'null' are never allowed)"
+                )
+        return value
 
     # --- derived ------------------------------------------------------------------------------
 
@@ -347,6 +363,23 @@ def parse_rate(text: str) -> tuple[int, int]:
 
 def _split(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def _is_origin(text: str) -> bool:
+    """``http(s)://host[:port]`` (a trailing "/" tolerated), as a browser sends in ``Origin``."""
+    try:
+        parts = urlsplit(text.rstrip("/"))
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and "*" not in parts.netloc
+        and "@" not in parts.netloc
+        and port_ok
+        and not (parts.path or parts.query or parts.fragment)
+    )
 
 
 def mask_uri_credentials(text: str) -> str:

@@ -14,6 +14,7 @@ BUNDLED_PLUGIN_NAMES = (
     "storage_mongo",
     "storage_sqlite",
     "thinking",
+    "housekeeping",
 )
 
 
