@@ -26,6 +26,7 @@ from soul_framework.api.envelope import install_error_handlers
 from soul_framework.api.state import AppState
 from soul_framework.auth.service import AuthService
 from soul_framework.config import Settings, load_settings
+from soul_framework.console import blueprint as console_blueprint
 from soul_framework.domain.ids import utcnow
 from soul_framework.errors import SoulError
 from soul_framework.jobs.connection import async_redis, sync_redis
@@ -90,6 +91,7 @@ def create_app(
     app.register_blueprint(agents.blueprint)
     app.register_blueprint(thoughts.blueprint)
     app.register_blueprint(expressions.blueprint)
+    app.register_blueprint(console_blueprint)
     for plugin_name, blueprint in runtime.registry.blueprints:
         log.info("mounting blueprint %r from plugin %r", blueprint.name, plugin_name)
         app.register_blueprint(blueprint)
