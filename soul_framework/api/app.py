@@ -23,6 +23,7 @@ from soul_framework.api import (
 )
 from soul_framework.api.conventions import install_conventions
 from soul_framework.api.envelope import install_error_handlers
+from soul_framework.api.openapi_document import ContractOpenAPIProvider
 from soul_framework.api.state import AppState
 from soul_framework.auth.service import AuthService
 from soul_framework.config import Settings, load_settings
@@ -78,6 +79,7 @@ def create_app(
         info=Info(title="Synthetic Soul API", version=API_VERSION),
         security_schemes={"bearerAuth": HttpSecurityScheme(scheme="bearer", bearer_format="JWT")},
         conversion_preference="pydantic",
+        openapi_provider_class=ContractOpenAPIProvider,
     )
     install_conventions(app, settings)
     install_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 from quart import Blueprint, Response, after_this_request, request
 from quart_schema import security_scheme, tag, validate_request, validate_response
 
@@ -19,7 +19,12 @@ blueprint = Blueprint("auth", __name__, url_prefix="/v1/auth")
 
 AUTH_COOKIE_PATH = "/v1/auth"
 USERNAME = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_\-.]{2,31}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# An address character is anything but "@", white space and control characters. The ranges are
+# spelled out because "\s" differs between Python's re and the ECMA-262 patterns of the OpenAPI
+# document (U+001C..U+001F and U+0085 are space only to Python, U+FEFF only to ECMA-262); with
+# them, both read the same set.
+_ADDRESS_CHARACTER = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]"
+EMAIL = re.compile(rf"^{_ADDRESS_CHARACTER}{{1,64}}@{_ADDRESS_CHARACTER}+\.{_ADDRESS_CHARACTER}+$")
 
 
 def _email(value: str) -> str:
@@ -37,9 +42,17 @@ def _username(value: str) -> str:
     return value
 
 
-Email = Annotated[str, AfterValidator(_email)]
+# The documented schemas say what the validators enforce, so that a client (or a fuzzer) that
+# follows /openapi.json never sends an address or a name the API then refuses.
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "maxLength": 254, "pattern": EMAIL.pattern}),
+]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-Username = Annotated[str, AfterValidator(_username)]
+Username = Annotated[
+    str, AfterValidator(_username), WithJsonSchema({"type": "string", "pattern": USERNAME.pattern})
+]
 
 
 class LoginBody(BaseModel):

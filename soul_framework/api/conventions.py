@@ -23,16 +23,28 @@ CORS_MAX_AGE_SECONDS = "600"
 
 
 class SoulRequest(Request):
-    """A request whose undecodable JSON is a 422 validation error, as in the old API."""
+    """A request whose body, when a route asks for JSON and gets something else, is a 422
+    validation error, as in the old API: bad syntax, bad UTF-8, nesting too deep for the
+    parser, or a body not sent as ``application/json``."""
 
     def on_json_loading_failed(self, error: Exception) -> None:
         raise InvalidBody(f"The body is not valid JSON: {error}") from error
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if not (force or silent or self.is_json):
+            raise InvalidBody("The body must be JSON, sent with Content-Type: application/json.")
         try:
             return await super().get_json(force=force, silent=silent, cache=cache)
         except UnicodeDecodeError as error:
+            if silent:
+                return None
             raise InvalidBody("The body is not valid UTF-8.") from error
+        except RecursionError as error:
+            # The parser recurses once per level: a body of many "[" (well under the size
+            # limit) would otherwise escape as a 500.
+            if silent:
+                return None
+            raise InvalidBody("The body is nested too deeply.") from error
 
 
 def install_conventions(app: Quart, settings: Settings) -> None:
