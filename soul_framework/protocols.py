@@ -254,7 +254,8 @@ class Store(Protocol):
     # --- agents -------------------------------------------------------------------------------
 
     async def ensure_agent(self, agent: Agent) -> Agent:
-        """Store the agent if no agent has its id yet; return the stored one either way."""
+        """Store the agent if no agent has its id yet (with the first sample of its emotion
+        history); return the stored one either way."""
         ...
 
     async def get_agent(self, agent_id: str) -> Agent | None: ...

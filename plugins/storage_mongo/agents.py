@@ -8,7 +8,6 @@ lock is ever held across a network round trip.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
@@ -37,8 +36,13 @@ class Agents(StorePart):
     async def ensure_agent(self, agent: Agent) -> Agent:
         agents = await self.collection("agents")
         # Inserting and ignoring a duplicate keeps what is stored when the agent exists.
-        with contextlib.suppress(DuplicateKeyError):
+        try:
             await agents.insert_one(agent_document(agent))
+        except DuplicateKeyError:
+            pass
+        else:  # the first sample of its history: charts start where the agent did
+            history = await self.collection("emotion_history")
+            await history.insert_one(sample_document(agent.id, agent.emotions))
         stored = await agents.find_one({"_id": agent.id})
         if stored is None:  # removed between the two calls; the caller's agent is the answer
             return agent

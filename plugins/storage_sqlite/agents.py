@@ -29,10 +29,15 @@ from soul_plugins.storage_sqlite.rows import (
 
 def ensure_agent(connection: sqlite3.Connection, agent: Agent) -> Agent:
     with transaction(connection):
-        connection.execute(
+        inserted = connection.execute(
             "INSERT OR IGNORE INTO agents (id, document, version) VALUES (?, ?, ?)",
             (agent.id, agent_document(agent), agent.version),
-        )
+        ).rowcount
+        if inserted:  # the first sample of its history: charts start where the agent did
+            connection.execute(
+                "INSERT INTO emotion_history (agent_id, at, emotion_values) VALUES (?, ?, ?)",
+                (agent.id, to_text(agent.emotions.at), dumps(agent.emotions.values)),
+            )
         return agent_from(
             connection.execute("SELECT * FROM agents WHERE id = ?", (agent.id,)).fetchone()
         )

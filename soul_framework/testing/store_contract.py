@@ -257,6 +257,13 @@ class StoreContract:
 
     # --- agents -------------------------------------------------------------------------------
 
+    async def test_a_new_agents_history_starts_with_its_first_state(self, store):
+        agent = an_agent()
+        await store.ensure_agent(agent)
+        await store.ensure_agent(an_agent(identity="Someone else."))
+        [first] = await store.emotion_history("jasmine", since=None, limit=10)
+        assert (first.at, first.values) == (agent.emotions.at, agent.emotions.values)
+
     async def test_ensure_agent_stores_once_and_keeps_what_is_stored(self, store):
         agent = an_agent()
         assert await store.ensure_agent(agent) == agent
@@ -330,8 +337,9 @@ class StoreContract:
             await store.update_agent("jasmine", set_joy(10.0 + i, i * 60))
         await store.update_agent("jasmine", lambda a: dataclasses.replace(a, identity="x"))
         history = await store.emotion_history("jasmine", since=None, limit=100)
-        assert [s.values["joy"] for s in history] == [11.0, 12.0, 13.0, 14.0, 15.0]
-        assert [s.at for s in history] == [at(i * 60) for i in range(1, 6)]
+        # The first sample is the agent's state when it was stored (joy 10 at T0).
+        assert [s.values["joy"] for s in history] == [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+        assert [s.at for s in history] == [at(i * 60) for i in range(6)]
         latest = await store.emotion_history("jasmine", since=None, limit=2)
         assert [s.values["joy"] for s in latest] == [14.0, 15.0]
         since = await store.emotion_history("jasmine", since=at(180), limit=100)

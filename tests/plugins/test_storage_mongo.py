@@ -256,7 +256,8 @@ async def test_prune_reports_what_it_deleted(mongo_url):
         assert await store.get_session(expired.id) is None
         assert await store.get_session(live.id) == live
         history = await store.emotion_history("jasmine", since=None, limit=10)
-        assert [s.values["joy"] for s in history] == [30.0]
+        # Left: the agent's first sample (stored with it, at T0 = FUTURE) and today's.
+        assert [s.values["joy"] for s in history] == [an_agent().emotions.values["joy"], 30.0]
         messages = await store.list_messages(conversation.id, limit=10, before_seq=None)
         assert [m.message for m in messages] == ["0 days old"]
         assert await store.prune(FUTURE) == {"sessions": 0, "emotion_samples": 0, "messages": 0}

@@ -105,9 +105,9 @@ async def test_prune_applies_the_retention_settings(make_settings):
     conversation = await store.conversation("jasmine", "u1", at=T0)
     await store.append_message(a_message(conversation.id, "old", 0))
     await store.append_message(a_message(conversation.id, "new", 3 * 86400))
-    await store.update_agent("jasmine", add_joy(1))  # a sample at T0
+    await store.update_agent("jasmine", add_joy(1))  # a sample at T0 (the first: at birth)
     report = await store.prune(T0 + timedelta(days=3))
-    assert report == {"sessions": 0, "emotion_samples": 1, "messages": 1}
+    assert report == {"sessions": 0, "emotion_samples": 2, "messages": 1}
     page = await store.list_messages(conversation.id, limit=10, before_seq=None)
     assert [m.message for m in page] == ["new"]
     await store.close()
