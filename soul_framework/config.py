@@ -8,7 +8,6 @@ else is production, where unsafe secrets stop the service from starting.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -87,8 +86,15 @@ class Settings(BaseSettings):
     thinking_rate_seconds: float = Field(default=900, gt=0)
     emotional_decay_rate_seconds: float = Field(default=1800, gt=0)
     """Half-life, in seconds, of an emotion's distance from its baseline."""
-    rq_use_fork_worker: bool | None = None
-    """Fork a work-horse per job (RQ's default Worker). Unset: yes on Linux, no elsewhere."""
+    rq_use_fork_worker: bool = False
+    """Fork a work-horse per job (RQ's ``Worker``) instead of running jobs in the worker process
+    (RQ's ``SimpleWorker``, the default on every platform). In-process jobs share one event
+    loop, store and set of clients for the life of the worker; a forked job starts a process
+    and sets all of those up afresh, which costs each message several times the framework's
+    in-process overhead (README, Benchmarks). What forking buys is isolation: a crash that
+    kills the process takes an in-process worker down with its job, which is then failed as
+    ``worker_lost`` by the sweeper while ``soul up`` (or any process manager) starts the worker
+    again. Forking needs a platform where ``fork`` is safe (Linux)."""
 
     # --- the framework's own ------------------------------------------------------------------
     storage_backend: str | None = None
@@ -315,9 +321,7 @@ class Settings(BaseSettings):
 
     @property
     def use_fork_worker(self) -> bool:
-        if self.rq_use_fork_worker is not None:
-            return self.rq_use_fork_worker
-        return sys.platform.startswith("linux")
+        return self.rq_use_fork_worker
 
     def check_secrets(self) -> None:
         """Refuse to serve with missing, short or placeholder secrets outside development."""

@@ -93,6 +93,8 @@ class EventHub:
                     await self._pubsub.unsubscribe(channel)
 
     async def _read(self) -> None:
+        """Read the connection until nothing is subscribed on it; the next subscription starts
+        another reader."""
         delay = 0.1
         while self._listeners:
             try:
@@ -102,6 +104,10 @@ class EventHub:
                     self._dispatch(message)
                     if not self._listeners:
                         return
+                # Nothing is subscribed at this moment, though a listener may be waiting to
+                # subscribe (the last channel's unsubscription was confirmed meanwhile). Looping
+                # would never await, starving the loop; that subscription starts a new reader.
+                return
             except (RedisError, OSError) as exc:
                 log.warning("event hub lost Redis (%s); reconnecting in %.1fs", exc, delay)
                 await asyncio.sleep(delay)

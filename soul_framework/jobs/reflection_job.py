@@ -2,24 +2,27 @@
 
 It runs off the reply's critical path, so a slow or failing reflection never delays or fails
 an answer; its failures are logged and the job ends failed in RQ's registry, nothing more.
+Like replies, it runs on the worker's event loop with the store and clients kept for every job
+(:mod:`soul_framework.jobs.context`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import redis
 from rq import Queue
 
 from soul_framework.config import Settings
-from soul_framework.jobs.connection import sync_redis
+from soul_framework.errors import StorageUnavailable
+from soul_framework.jobs.context import JobContext, close_job_context, job_context
 from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS
-from soul_framework.jobs.worker import process_runtime
+from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reflection import ReflectionRequest, reflect
 from soul_framework.mind.reply import Mind
-from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +32,12 @@ REFLECTION_RESULT_TTL_SECONDS = 3600
 PAYLOAD_KEYS = ("agent_id", "agent_name", "user_id", "username", "conversation_id")
 
 
-def enqueue_reflection(settings: Settings, payload: dict[str, Any]) -> None:
-    """Queue the reflection on the conversation a reply just added to (blocking)."""
-    connection = sync_redis(settings)
-    try:
-        _enqueue(connection, settings, {k: payload[k] for k in PAYLOAD_KEYS})
-    finally:
-        connection.close()
+def enqueue_reflection(
+    connection: redis.Redis, settings: Settings, payload: dict[str, Any]
+) -> None:
+    """Queue the reflection on the conversation a reply just added to (blocking: call it from a
+    thread in async code); ``connection`` is RQ's client."""
+    _enqueue(connection, settings, {k: payload[k] for k in PAYLOAD_KEYS})
 
 
 def _enqueue(connection: redis.Redis, settings: Settings, payload: dict[str, Any]) -> None:
@@ -52,22 +54,25 @@ def _enqueue(connection: redis.Redis, settings: Settings, payload: dict[str, Any
 def reflect_on_conversation(payload: dict[str, Any]) -> None:
     """RQ entry: reflect on one user's conversation (``payload`` as :func:`enqueue_reflection`
     stored it)."""
-    asyncio.run(_reflect(process_runtime(), payload))
-
-
-async def _reflect(runtime: Runtime, payload: dict[str, Any]) -> None:
-    store = runtime.fresh("store")
-    provider = runtime.fresh("llm_provider")
+    context = job_context(process_runtime())
     try:
-        await store.open()
+        context.call(partial(_reflect, payload=payload))
+    finally:
+        if in_work_horse():
+            close_job_context()  # the horse exits after its one job, without clean-up
+
+
+async def _reflect(context: JobContext, payload: dict[str, Any]) -> None:
+    runtime = context.runtime
+    try:
         async with asyncio.timeout(runtime.settings.soul_job_timeout_seconds):
             await reflect(
                 ReflectionRequest(**{k: payload[k] for k in PAYLOAD_KEYS}),
-                store,
-                provider,
+                await context.store(),
+                context.provider,
                 mind=Mind.of(runtime),
                 timeout_seconds=runtime.settings.soul_llm_timeout_seconds,
             )
-    finally:
-        await store.close()
-        await provider.aclose()
+    except StorageUnavailable:
+        await context.discard_store()  # the next job opens it again
+        raise

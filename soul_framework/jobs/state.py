@@ -158,10 +158,12 @@ class JobStates:
         await self.client.zadd(RUNNING_KEY, {job_id: time.time()}, xx=True)
 
     async def progress(self, job_id: str, fraction: float) -> None:
-        await self.client.hset(JOB_KEY.format(job_id), "progress", str(fraction))
-        await self.publish(
-            job_id, "progress", {"job_id": job_id, "progress": fraction, "status": RUNNING}
-        )
+        """Record and publish the job's progress (0..1), in one round trip."""
+        data = {"job_id": job_id, "progress": fraction, "status": RUNNING}
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.hset(JOB_KEY.format(job_id), "progress", str(fraction))
+            pipe.publish(CHANNEL.format(job_id), event("progress", data))
+            await pipe.execute()
 
     async def publish(self, job_id: str, name: str, data: dict[str, Any]) -> None:
         await self.client.publish(CHANNEL.format(job_id), event(name, data))

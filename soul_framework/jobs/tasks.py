@@ -1,41 +1,78 @@
 """The job functions workers run: thin sync entries around the async pipeline.
 
-Each job runs on a fresh event loop (a forked work-horse has none), with a store and an LLM
-provider of its own that it closes at the end.
+Jobs run on the worker process's event loop with the store, LLM provider and Redis client it
+keeps for all of them (:mod:`soul_framework.jobs.context`). A forked work-horse builds its own
+and closes them when its one job ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
+import redis
 from rq.timeouts import JobTimeoutException
 
 from soul_framework.domain.events import ReplyEvent
 from soul_framework.domain.ids import utcnow
-from soul_framework.errors import SoulError
+from soul_framework.errors import SoulError, StorageUnavailable
 from soul_framework.jobs.connection import async_redis, sync_redis
+from soul_framework.jobs.context import (
+    JobContext,
+    abandon_job_context,
+    close_job_context,
+    job_context,
+)
 from soul_framework.jobs.reflection_job import enqueue_reflection
 from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
 from soul_framework.jobs.turns import hand_turn
-from soul_framework.jobs.worker import process_runtime
+from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
 from soul_framework.observers import notify
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+END_TIMEOUT_SECONDS = 3.0
+"""How long ending a job that was cut off may take on the jobs' loop before the loop counts as
+stuck (short: a worker stopping has a few seconds before it is killed)."""
+
 
 def answer_message(payload: dict[str, Any]) -> None:
     """Answer one user message (``payload`` as built by ``POST /v1/messages/submit``)."""
     runtime = process_runtime()
+    context = job_context(runtime)
     try:
-        asyncio.run(_answer(runtime, payload))
+        context.call(partial(_answer, payload=payload))
     except JobTimeoutException:
         # RQ's backstop fired: the job overran its own deadline by the margin.
-        asyncio.run(_end(runtime, payload, error="timeout"))
+        _end_cut_off(context, runtime, payload, error="timeout")
         raise
+    except (SystemExit, KeyboardInterrupt):
+        # A cold shutdown cut the job off: end it now, not when the sweeper finds it.
+        _end_cut_off(context, runtime, payload, error="worker_lost")
+        raise
+    finally:
+        if in_work_horse():
+            close_job_context()  # the horse exits after its one job, without clean-up
+
+
+async def _answer(context: JobContext, payload: dict[str, Any]) -> None:
+    states = context.states
+    job_id = payload["job_id"]
+    if not await states.start(job_id):
+        return  # already finished (e.g. taken for lost while it waited)
+    heart = asyncio.create_task(_beat(states, job_id))
+    try:
+        outcome = await _outcome(context, payload)
+    finally:
+        heart.cancel()
+    await _finish(context.runtime, states, context.connection, payload, **outcome)
+    if "result" in outcome:
+        await _reflect_later(context, payload)
+        await _observe(context.runtime, payload, outcome["result"])
 
 
 async def _beat(states: JobStates, job_id: str) -> None:
@@ -44,90 +81,107 @@ async def _beat(states: JobStates, job_id: str) -> None:
         await states.beat(job_id)
 
 
-async def _answer(runtime: Runtime, payload: dict[str, Any]) -> None:
-    settings = runtime.settings
-    job_id, owner = payload["job_id"], payload["user_id"]
-    client = async_redis(settings)
-    states = JobStates(client, settings.soul_job_result_ttl_seconds)
+async def _outcome(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Make the reply within the job's deadline: ``{"result": ...}`` or ``{"error": code}``."""
+    job_id = payload["job_id"]
+    settings = context.runtime.settings
     try:
-        if not await states.start(job_id):
-            return  # already finished (e.g. taken for lost while it waited)
-        heart = asyncio.create_task(_beat(states, job_id))
-        store = runtime.fresh("store")
-        provider = runtime.fresh("llm_provider")
-        outcome: dict[str, Any]
-        try:
-            await store.open()
-
-            async def on_text(text: str) -> None:
-                await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
-
-            request = ReplyRequest(
-                agent_id=payload["agent_id"],
-                agent_name=payload["agent_name"],
-                user_id=owner,
-                username=payload["username"],
-                conversation_id=payload["conversation_id"],
-                message_id=payload["message_id"],
-                kind=payload.get("type", "dm"),
-            )
-            await states.progress(job_id, 0.1)
-            async with asyncio.timeout(settings.soul_job_timeout_seconds):
-                result = await reply(
-                    request,
-                    store,
-                    provider,
-                    on_text=on_text,
-                    timeout_seconds=settings.soul_llm_timeout_seconds,
-                    mind=Mind.of(runtime),
-                )
-            outcome = {"result": result}
-        except TimeoutError:
-            outcome = {"error": "timeout"}
-        except SoulError as exc:
-            log.warning("job %s failed: %s (%s)", job_id, exc.code, exc)
-            outcome = {"error": exc.code}
-        except Exception:
-            log.exception("job %s failed unexpectedly", job_id)
-            outcome = {"error": "internal_error"}
-        finally:
-            heart.cancel()
-            await store.close()
-            await provider.aclose()
-        await _finish(runtime, states, payload, **outcome)
-        if "result" in outcome:
-            await _reflect_later(runtime, payload)
-            await _observe(runtime, payload, outcome["result"])
-    finally:
-        await client.aclose()
+        await context.states.progress(job_id, 0.1)
+        async with asyncio.timeout(settings.soul_job_timeout_seconds):
+            return {"result": await _reply(context, payload)}
+    except TimeoutError:
+        return {"error": "timeout"}
+    except SoulError as exc:
+        log.warning("job %s failed: %s (%s)", job_id, exc.code, exc)
+        if isinstance(exc, StorageUnavailable):
+            await context.discard_store()  # the next job opens it again
+        return {"error": exc.code}
+    except Exception:
+        log.exception("job %s failed unexpectedly", job_id)
+        return {"error": "internal_error"}
 
 
-async def _reflect_later(runtime: Runtime, payload: dict[str, Any]) -> None:
+async def _reply(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """What the job does: the mind's reply, its text streamed as ``token`` events."""
+    job_id = payload["job_id"]
+    states = context.states
+    runtime = context.runtime
+
+    async def on_text(text: str) -> None:
+        await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
+
+    request = ReplyRequest(
+        agent_id=payload["agent_id"],
+        agent_name=payload["agent_name"],
+        user_id=payload["user_id"],
+        username=payload["username"],
+        conversation_id=payload["conversation_id"],
+        message_id=payload["message_id"],
+        kind=payload.get("type", "dm"),
+    )
+    return await reply(
+        request,
+        await context.store(),
+        context.provider,
+        on_text=on_text,
+        timeout_seconds=runtime.settings.soul_llm_timeout_seconds,
+        mind=Mind.of(runtime),
+    )
+
+
+async def _reflect_later(context: JobContext, payload: dict[str, Any]) -> None:
     """Queue the reflection; the reply stands whether or not that works."""
     try:
-        await asyncio.to_thread(enqueue_reflection, runtime.settings, payload)
+        settings = context.runtime.settings
+        await asyncio.to_thread(enqueue_reflection, context.connection, settings, payload)
     except Exception:
         log.exception("could not queue the reflection of job %s", payload["job_id"])
 
 
 async def _finish(
-    runtime: Runtime, states: JobStates, payload: dict[str, Any], **outcome: Any
+    runtime: Runtime,
+    states: JobStates,
+    connection: redis.Redis,
+    payload: dict[str, Any],
+    **outcome: Any,
 ) -> None:
+    """End the job (once) and enqueue the owner's next one; ``connection`` is RQ's client."""
     _, next_job = await states.finish(payload["job_id"], payload["user_id"], **outcome)
     if next_job:
-        connection = sync_redis(runtime.settings)
+        await hand_turn(states, connection, runtime.settings, next_job)
+
+
+def _end_cut_off(
+    context: JobContext, runtime: Runtime, payload: dict[str, Any], *, error: str
+) -> None:
+    """End a job that was cut off (it ignored its deadline, or the worker is stopping) with
+    ``error``. On a loop so stuck that it cannot do even that, the loop is given up and the
+    job ended on a loop of its own. When Redis cannot be reached either, the sweeper ends the
+    job later (as ``worker_lost``)."""
+    try:
         try:
-            await hand_turn(states, connection, runtime.settings, next_job)
-        finally:
-            connection.close()
+            context.call(partial(_end, payload=payload, error=error), timeout=END_TIMEOUT_SECONDS)
+            return
+        except TimeoutError:
+            abandon_job_context()
+        asyncio.run(_end_alone(runtime, payload, error=error))
+    except Exception as exc:
+        log.warning("job %s could not be ended as %s now: %r", payload["job_id"], error, exc)
 
 
-async def _end(runtime: Runtime, payload: dict[str, Any], *, error: str) -> None:
+async def _end(context: JobContext, payload: dict[str, Any], *, error: str) -> None:
+    await _finish(context.runtime, context.states, context.connection, payload, error=error)
+
+
+async def _end_alone(runtime: Runtime, payload: dict[str, Any], *, error: str) -> None:
+    """:func:`_end` with clients of its own, closed at the end."""
     client = async_redis(runtime.settings)
+    connection = sync_redis(runtime.settings)
     try:
         states = JobStates(client, runtime.settings.soul_job_result_ttl_seconds)
-        await _finish(runtime, states, payload, error=error)
+        await _finish(runtime, states, connection, payload, error=error)
     finally:
+        connection.close()
         await client.aclose()
 
 

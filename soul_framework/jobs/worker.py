@@ -1,14 +1,17 @@
 """The worker process: ``soul worker`` or ``python -m soul_framework.worker``.
 
-Plugins are loaded before the first job so that forked work-horses inherit them. RQ handles
-SIGTERM as a warm shutdown (the running job finishes, then the worker exits) and a second
-SIGTERM as a cold one.
+Plugins are loaded, and the store and clients that jobs share are prepared, before the first
+job (:mod:`soul_framework.jobs.context`). RQ handles SIGTERM as a warm shutdown (the running
+job finishes, then the worker exits) and a second SIGTERM as a cold one (the running job is cut
+off and ends as ``worker_lost``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import os
 import time
 
 import redis
@@ -16,6 +19,7 @@ from rq import SimpleWorker, Worker
 
 from soul_framework.config import Settings, mask_uri_credentials
 from soul_framework.jobs.connection import redis_url, sync_redis
+from soul_framework.jobs.context import JobContext, close_job_context, job_context
 from soul_framework.jobs.queues import QUEUE_NAMES
 from soul_framework.runtime import Runtime
 from soul_framework.scheduling import scheduled_tasks, start_scheduler_thread
@@ -28,7 +32,11 @@ WORKER_TTL_SECONDS = 60
 TTL+60 s after the last beat, so a worker killed without a goodbye leaves /v1/meta/queue within
 about two minutes (RQ's default of 420 s would keep a ghost for eight)."""
 
+PREPARE_TIMEOUT_SECONDS = 30.0
+"""The longest a worker waits at start for its store to open (jobs then open it themselves)."""
+
 _process_runtime: Runtime | None = None
+_worker_pid: int | None = None
 
 
 def process_runtime() -> Runtime:
@@ -38,9 +46,15 @@ def process_runtime() -> Runtime:
     return _process_runtime
 
 
+def in_work_horse() -> bool:
+    """Whether this process is a child that RQ's forking Worker made to run one job."""
+    return _worker_pid is not None and os.getpid() != _worker_pid
+
+
 def worker_class(settings: Settings) -> type[Worker]:
-    """A forking worker on Linux (a job that crashes cannot take the worker with it);
-    RQ's SimpleWorker where fork is missing or unsafe (Windows, macOS)."""
+    """RQ's SimpleWorker, running jobs in the worker process on the event loop and clients it
+    keeps, unless ``RQ_USE_FORK_WORKER`` asks for a work-horse forked per job (see
+    ``Settings.rq_use_fork_worker`` for the trade-off)."""
     return Worker if settings.use_fork_worker else SimpleWorker
 
 
@@ -61,48 +75,65 @@ def wait_for_redis(connection: redis.Redis) -> None:
 
 
 def _warm_up(runtime: Runtime) -> None:
-    """Do once, before any fork, what every job would otherwise redo: building the selected
-    provider and store imports their modules and may prepare shared resources (a TLS context);
-    forked work-horses inherit all of it."""
+    """Do once, before the first job, what jobs would otherwise wait for: building the
+    selected provider and store imports their modules and may prepare shared resources (a TLS
+    context), which forked work-horses inherit. A worker that runs jobs itself also opens the
+    store and builds the clients its jobs share; a forking one must not (its children may not
+    use their parent's threads and sockets)."""
     provider = runtime.fresh("llm_provider")
     warm = getattr(provider, "warm_up", None)
     if callable(warm):
         warm()
     runtime.fresh("store")
+    if not runtime.settings.use_fork_worker:
+        try:
+            job_context(runtime).call(JobContext.prepare, timeout=PREPARE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("the store and clients were not ready in %.0fs", PREPARE_TIMEOUT_SECONDS)
+    # What start-up made lives as long as the worker: the collector's full passes skip it
+    # from now on (shorter pauses in jobs), and forked work-horses do not copy the memory
+    # pages that such a pass would touch.
+    gc.freeze()
 
 
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     """Load plugins, connect, and work the queues until stopped. Returns RQ's result."""
-    global _process_runtime
+    global _process_runtime, _worker_pid
     _process_runtime = Runtime.build(settings)
-    _warm_up(_process_runtime)
-    tasks = scheduled_tasks(_process_runtime)
-    # A burst worker leaves as soon as the queues are empty: it claims no intervals.
-    scheduler = start_scheduler_thread(settings, tasks) if tasks and not burst else None
+    _worker_pid = os.getpid()
+    try:
+        _warm_up(_process_runtime)
+        tasks = scheduled_tasks(_process_runtime)
+        # A burst worker leaves as soon as the queues are empty: it claims no intervals.
+        scheduler = start_scheduler_thread(settings, tasks) if tasks and not burst else None
+        try:
+            return _work(settings, burst=burst, name=name)
+        finally:
+            if scheduler is not None:
+                scheduler.stop(timeout=5)
+    finally:
+        close_job_context()
+
+
+def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
     connection = sync_redis(settings)
     cls = worker_class(settings)
-    try:
-        while True:
-            wait_for_redis(connection)
-            worker = cls(
-                list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
-            )
-            log.info(
-                "worker %s (%s) on %s, queues %s",
-                worker.name,
-                cls.__name__,
-                mask_uri_credentials(redis_url(settings)),
-                ", ".join(QUEUE_NAMES),
-            )
-            try:
-                return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                # Redis went away under the worker: wait for it, start again, no restart needed.
-                log.warning(
-                    "worker %s lost Redis (%s); waiting for it to come back", worker.name, exc
-                )
-                with contextlib.suppress(Exception):
-                    worker.teardown()
-    finally:
-        if scheduler is not None:
-            scheduler.stop(timeout=5)
+    while True:
+        wait_for_redis(connection)
+        worker = cls(
+            list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
+        )
+        log.info(
+            "worker %s (%s) on %s, queues %s",
+            worker.name,
+            cls.__name__,
+            mask_uri_credentials(redis_url(settings)),
+            ", ".join(QUEUE_NAMES),
+        )
+        try:
+            return worker.work(burst=burst, logging_level=settings.soul_log_level.upper())
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # Redis went away under the worker: wait for it and start again, no restart needed.
+            log.warning("worker %s lost Redis (%s); waiting for it to come back", worker.name, exc)
+            with contextlib.suppress(Exception):
+                worker.teardown()

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from soul_framework.testing.deployment import Deployment
-from soul_framework.testing.fake_llm import FakeLLMServer
+from soul_framework.testing.fake_llm import FakeLLMServer, RecordedRequest
 from tests.conftest import STRONG_JWT, STRONG_PEPPER, TESTS_THINKING_RATE_SECONDS
 
 
@@ -20,6 +20,16 @@ def echo_reply(body: dict) -> dict:
     """Answer with the last user message, so each reply shows which message it answers."""
     last = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
     return {"message": f"echo: {last}", "expression": "happy"}
+
+
+def reply_requests(llm: FakeLLMServer) -> list[RecordedRequest]:
+    """The model's requests made by replies, in order (reflections, which follow each reply
+    on the same worker, are left out)."""
+    return [
+        r
+        for r in llm.chat_requests()
+        if (r.body.get("response_format") or {}).get("json_schema", {}).get("name") == "ReplyOutput"
+    ]
 
 
 def llm_deployment(tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: str) -> Deployment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 import redis.asyncio
@@ -66,4 +67,45 @@ async def test_cancelled_listeners_leave_no_subscription_behind(redis_url):
     finally:
         await hub.aclose()
         await probe.aclose()
+        await client.aclose()
+
+
+@pytest.mark.timeout(10)
+async def test_a_reader_that_finds_nothing_subscribed_gives_way(redis_url):
+    """A stream's listener is registered before its channel is subscribed (which waits for the
+    hub's lock). If the last channel's unsubscription is confirmed meanwhile, the reader finds
+    nothing subscribed while a listener waits: it must end (the subscription starts another),
+    not spin and starve the loop."""
+    client = async_redis(Settings(_env_file=None, redis_url=redis_url))
+    hub = EventHub(client)
+    publisher = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        async with hub.listen("job:first"):
+            pass
+        for _ in range(50):  # the unsubscription is confirmed: nothing is subscribed
+            if hub._pubsub is not None and not hub._pubsub.subscribed:
+                break
+            await asyncio.sleep(0.05)
+        received: asyncio.Queue[str] = asyncio.Queue()
+
+        async def second_stream() -> None:
+            async with hub.listen("job:second") as queue:
+                await received.put("subscribed")
+                await received.put(await queue.get())
+
+        started = time.monotonic()
+        async with hub._lock:  # a subscription in progress holds it
+            stream = asyncio.create_task(second_stream())
+            await asyncio.sleep(0)  # its listener is registered and waits for the lock
+            hub._reader = asyncio.create_task(hub._read())  # a reader running at that moment
+            await asyncio.sleep(0.1)
+        assert await asyncio.wait_for(received.get(), 5) == "subscribed"
+        await publisher.publish("job:second", "hello")
+        assert await asyncio.wait_for(received.get(), 5) == "hello"
+        await stream
+        # A spinning reader holds the loop until the test's timeout interrupts it.
+        assert time.monotonic() - started < 5
+    finally:
+        await hub.aclose()
+        await publisher.aclose()
         await client.aclose()

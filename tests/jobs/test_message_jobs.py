@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
 
-from tests.jobs.conftest import Client, echo_reply
+from tests.jobs.conftest import Client, echo_reply, reply_requests
 
 pytestmark = pytest.mark.slow
+
+worker_kinds = pytest.mark.parametrize(
+    "worker_env", [{}, {"RQ_USE_FORK_WORKER": "true"}], ids=["in-process", "forking"]
+)
 
 
 def always_echo(llm) -> None:
@@ -33,10 +38,11 @@ def test_happy_path_by_polling(deployment, llm):
     assert done["progress"] == 1.0
 
 
-def test_happy_path_by_sse_streams_tokens(deployment, llm):
+@worker_kinds
+def test_happy_path_by_sse_streams_tokens(deployment, llm, worker_env):
     llm.token_delay_seconds = 0.01
     always_echo(llm)
-    service = deployment()
+    service = deployment(**worker_env)
     user = Client(service.base)
     job_id = user.submit("a streamed hello").json()["job_id"]
     events = user.events(job_id)
@@ -72,8 +78,7 @@ def test_messages_of_one_user_are_answered_in_order(deployment, llm):
     # The fake model saw them one at a time, in order, each with the earlier replies.
     lasts = [
         [m["content"] for m in r.body["messages"] if m["role"] == "user"][-1]
-        for r in llm.chat_requests()
-        if r.body["response_format"]["json_schema"]["name"] == "ReplyOutput"
+        for r in reply_requests(llm)
     ]
     assert lasts == [f"message {i}" for i in range(4)]
 
@@ -120,22 +125,29 @@ def test_llm_failure_fails_the_job_and_keeps_the_message(deployment, llm):
     # The next message is answered: a failure does not block the user.
     always_echo(llm)
     assert user.wait(user.submit("again").json()["job_id"])["status"] == "succeeded"
-    history = llm.chat_requests()[-1].prompt
+    history = reply_requests(llm)[-1].prompt
     assert "will this work?" in history  # the failed turn's message was kept
 
 
-def test_job_timeout_fails_with_timeout(deployment, llm):
+@worker_kinds
+def test_job_timeout_fails_with_timeout(deployment, llm, worker_env):
     llm.latency_seconds = 10
-    service = deployment(SOUL_JOB_TIMEOUT_SECONDS="1", SOUL_LLM_TIMEOUT_SECONDS="30")
+    service = deployment(SOUL_JOB_TIMEOUT_SECONDS="1", SOUL_LLM_TIMEOUT_SECONDS="30", **worker_env)
     user = Client(service.base)
     done = user.wait(user.submit("slow").json()["job_id"])
     assert done["status"] == "failed"
     assert done["error"] == "timeout"
+    # The worker carries on: the next message is answered.
+    llm.latency_seconds = 0
+    always_echo(llm)
+    next_job = user.submit("quick").json()["job_id"]
+    assert user.wait(next_job)["status"] == "succeeded"
 
 
-def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, llm):
+@worker_kinds
+def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, llm, worker_env):
     llm.latency_seconds = 120
-    service = deployment(workers=1)
+    service = deployment(workers=1, **worker_env)
     user = Client(service.base)
     lost = user.submit("doomed").json()["job_id"]
     deadline = time.monotonic() + 20
@@ -152,6 +164,41 @@ def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, l
     always_echo(llm)
     service.add_worker()
     assert user.wait(waiting, timeout=60)["result"]["response"] == "echo: next in line"
+
+
+def test_a_stopping_worker_finishes_its_job_first(deployment, llm):
+    llm.latency_seconds = 1.5
+    always_echo(llm)
+    service = deployment()
+    user = Client(service.base)
+    job_id = user.submit("finish this first").json()["job_id"]
+    wait_until_running(user, job_id)
+    service.workers[0].send_signal(signal.SIGTERM)  # warm shutdown
+    assert service.workers[0].wait(20) == 0
+    assert user.poll(job_id).json()["result"]["response"] == "echo: finish this first"
+
+
+def test_a_cold_shutdown_ends_the_running_job_as_lost_at_once(deployment, llm):
+    llm.latency_seconds = 30
+    always_echo(llm)
+    service = deployment()
+    user = Client(service.base)
+    job_id = user.submit("cut off").json()["job_id"]
+    wait_until_running(user, job_id)
+    worker = service.workers[0]
+    worker.send_signal(signal.SIGTERM)
+    time.sleep(1.2)  # RQ ignores a second SIGTERM that comes within a second of the first
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(20) == 0
+    done = user.poll(job_id).json()
+    assert (done["status"], done["error"]) == ("failed", "worker_lost")
+
+
+def wait_until_running(user: Client, job_id: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while user.poll(job_id).json()["status"] != "running":
+        assert time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.05)
 
 
 def test_submit_validates_its_body(deployment, llm):
@@ -239,8 +286,12 @@ def test_one_pubsub_connection_serves_every_stream(deployment, llm, redis_url):
     service = deployment(workers=1)
     connection = redis_client.Redis.from_url(redis_url)
 
+    db = connection.connection_pool.connection_kwargs.get("db", 0)
+
     def pubsub_clients() -> int:
-        return len(connection.client_list(_type="pubsub"))
+        """This test's pub/sub connections (others may share the Redis server, not the db)."""
+        clients = connection.client_list(_type="pubsub")
+        return sum(1 for c in clients if int(c.get("db", -1)) == int(db))
 
     try:
         before = pubsub_clients()

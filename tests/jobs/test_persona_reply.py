@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.jobs.conftest import Client
+from tests.jobs.conftest import Client, reply_requests
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +33,12 @@ def test_a_card_persona_speaks_and_its_notes_stay_out_of_the_prompt(deployment, 
     done = user.wait(user.submit("hello?").json()["job_id"])
     assert done["status"] == "succeeded", service.log_tail()
     assert done["result"]["expression"] == "neutral"  # not one of the persona's faces
-    prompt = llm.chat_requests()[-1].prompt
+    prompt = reply_requests(llm)[-1].prompt
     assert "Mira keeps the lighthouse on the point." in prompt
     assert "I am Mira of the lighthouse." in prompt
     assert "Answer in at most two sentences." in prompt
     assert "NOTE-FOR-HUMANS-ONLY" not in prompt
-    schema = llm.chat_requests()[-1].body["response_format"]["json_schema"]["schema"]
+    schema = reply_requests(llm)[-1].body["response_format"]["json_schema"]["schema"]
     assert "happy" in json.dumps(schema["properties"]["expression"])
 
 
