@@ -43,6 +43,8 @@ def llm_deployment(tmp_path: Path, redis_url: str, llm: FakeLLMServer, **env: st
         "SOUL_LLM_MAX_RETRIES": "0",
         "SOUL_RATE_LIMIT_SUBMIT": "1000/minute",
         "SOUL_RATE_LIMIT_POLL": "100000/minute",
+        # Tests sign in many guests from one address against one shared Redis.
+        "SOUL_RATE_LIMIT_GUEST": "100000/hour",
         "THINKING_RATE_SECONDS": str(TESTS_THINKING_RATE_SECONDS),
         **env,
     }
@@ -54,7 +56,9 @@ class Client:
 
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=30)
-        reply = self.http.post("/v1/auth/guest").json()
+        signed_in = self.http.post("/v1/auth/guest")
+        assert signed_in.status_code == 200, signed_in.text
+        reply = signed_in.json()
         self.token = reply["access_token"]
         self.headers = {"Authorization": f"Bearer {self.token}"}
         self.user_id = self.http.get("/v1/auth/me", headers=self.headers).json()["user_id"]
