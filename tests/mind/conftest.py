@@ -4,15 +4,14 @@ the provider talking to the fake LLM server over HTTP (which records every promp
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
-from soul_framework.domain.conversation import Message
-from soul_framework.domain.ids import new_id, utcnow
 from soul_framework.mind.reply import Mind, ReplyRequest
 from soul_framework.runtime import Runtime
 from soul_framework.testing.fake_llm import FakeLLMServer
+from tests.test_hooks_coverage import said
 
 
 @pytest.fixture
@@ -40,28 +39,7 @@ class World:
 
     async def said(self, user_id: str, text: str, *, kind: str = "dm") -> ReplyRequest:
         """Store ``text`` from ``user_id`` as submit does, and the request to answer it."""
-        runtime = self.runtime
-        conversation = await self.store.conversation(runtime.agent_id, user_id, at=utcnow())
-        message = await self.store.append_message(
-            Message(
-                id=new_id(),
-                conversation_id=conversation.id,
-                sender_id=user_id,
-                sender_username=f"user_{user_id}",
-                from_agent=False,
-                message=text,
-                timestamp=utcnow(),
-            )
-        )
-        return ReplyRequest(
-            agent_id=runtime.agent_id,
-            agent_name=runtime.agent_name,
-            user_id=user_id,
-            username=f"user_{user_id}",
-            conversation_id=conversation.id,
-            message_id=message.id,
-            kind=kind,
-        )
+        return replace(await said(self.runtime, user_id, text), kind=kind)
 
 
 @pytest.fixture
