@@ -232,8 +232,18 @@ async def time_messages(
     return timings
 
 
+def cpu_seconds(process: Any) -> float:
+    """CPU time (user and system, its finished children's included) of a process so far."""
+    times = psutil.Process(process.pid).cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 async def measure_overhead(
-    client: httpx.AsyncClient, llm: FakeLLMServer, redis_url: str, messages: int
+    client: httpx.AsyncClient,
+    llm: FakeLLMServer,
+    running: Deployment,
+    redis_url: str,
+    messages: int,
 ) -> dict[str, float]:
     llm.latency_seconds = 0.0
     llm.script(*([model_answer] * 2 * (2 * messages + OVERHEAD_WARMUP)))
@@ -241,7 +251,11 @@ async def measure_overhead(
     rq = redis.asyncio.Redis.from_url(redis_url)
     try:
         await time_messages(client, users, OVERHEAD_WARMUP, rq)
+        api_before, worker_before = cpu_seconds(running.api), cpu_seconds(running.workers[0])
         alone = await time_messages(client, users, messages, rq)
+        await wait_idle(rq)  # the last reflection is part of the worker's CPU time
+        api_cpu = (cpu_seconds(running.api) - api_before) / messages * 1000
+        worker_cpu = (cpu_seconds(running.workers[0]) - worker_before) / messages * 1000
         await wait_idle(rq)
         back_to_back = await time_messages(client, users, messages, None)
         await wait_idle(rq)
@@ -254,6 +268,8 @@ async def measure_overhead(
         "overhead submit p99 ms": round(percentile(alone.submit_ms, 0.99), 1),
         "overhead back-to-back p50 ms": round(percentile(back_to_back.done_ms, 0.5), 1),
         "overhead back-to-back p99 ms": round(percentile(back_to_back.done_ms, 0.99), 1),
+        "overhead api cpu ms per message": round(api_cpu, 2),
+        "overhead worker cpu ms per message": round(worker_cpu, 2),
         "overhead failed": alone.failed + back_to_back.failed,
     }
     p50 = figures["overhead submit-to-done p50 ms"]
@@ -271,6 +287,12 @@ async def measure_overhead(
         f"when the next message comes): submit-to-done p50 "
         f"{figures['overhead back-to-back p50 ms']:.1f} ms, "
         f"p99 {figures['overhead back-to-back p99 ms']:.1f} ms; failed {back_to_back.failed}",
+        flush=True,
+    )
+    print(
+        f"overhead: CPU time per message (less noisy than latency on a busy machine): "
+        f"API {api_cpu:.2f} ms (submit, SSE stream), worker {worker_cpu:.2f} ms (the reply, "
+        "then its reflection)",
         flush=True,
     )
     return figures
@@ -636,7 +658,9 @@ async def main(argv: list[str] | None = None) -> dict[str, float]:
                     base_url=running.base, limits=limits, timeout=30
                 ) as client:
                     if "overhead" in parts:
-                        figures |= await measure_overhead(client, llm, redis_url, args.messages)
+                        figures |= await measure_overhead(
+                            client, llm, running, redis_url, args.messages
+                        )
                     if "throughput" in parts:
                         figures |= await measure_throughput(client, llm, running, redis_url)
         if "sse" in parts:
