@@ -43,14 +43,18 @@ class StreamedText:
 
 
 async def chunks(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """The JSON chunks of a chat-completion event stream, up to ``data: [DONE]``.
+    """The JSON chunks of a chat-completion event stream, up to ``data: [DONE]`` (the lines
+    after it are read but not decoded).
 
     An ``error`` event, a chunk that carries an ``error`` or data that is not JSON raise
     :class:`LLMUnavailable`.
     """
     event = ""
     data: list[str] = []
+    finished = False
     async for line in lines:
+        if finished:
+            continue  # read to the end, so that the connection can serve the next request
         if line.startswith("data:"):
             data.append(line[5:].removeprefix(" "))
         elif line.startswith("event:"):
@@ -58,10 +62,11 @@ async def chunks(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
         elif not line.strip() and data:
             payload = "\n".join(data)
             if payload.strip() == DONE:
-                return
+                finished = True
+                continue
             yield _decoded(payload, event)
             event, data = "", []
-    if data and "\n".join(data).strip() != DONE:
+    if data and not finished and "\n".join(data).strip() != DONE:
         yield _decoded("\n".join(data), event)
 
 

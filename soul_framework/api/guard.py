@@ -47,6 +47,7 @@ def current_client() -> str:
     return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
 
 
-async def limit_per_user(name: str, principal: Principal, rate: str) -> None:
-    """Count one request of this user against ``rate`` (e.g. ``SOUL_RATE_LIMIT_SUBMIT``)."""
-    await app_state().auth.limits.hit(name, principal.user_id, rate)
+async def limit_per_user(name: str, principal: Principal, rate: str) -> bool:
+    """Count one request of this user against ``rate`` (e.g. ``SOUL_RATE_LIMIT_SUBMIT``);
+    False when Redis could not be asked (the request is let through)."""
+    return await app_state().auth.limits.hit(name, principal.user_id, rate)

@@ -42,11 +42,10 @@ async def submit(data: SubmitBody) -> tuple[SubmitReply, int, dict[str, str]]:
     principal = await require_principal()
     state = app_state()
     runtime = state.runtime
-    await limit_per_user("submit", principal, runtime.settings.soul_rate_limit_submit)
-    try:
-        await state.redis.ping()
-    except (RedisError, OSError) as exc:
-        raise QueueUnavailable() from exc
+    # Redis answering the limiter is the check that the queue can take the job: the message
+    # is stored only then, so a client that retries after a 503 leaves no duplicate behind.
+    if not await limit_per_user("submit", principal, runtime.settings.soul_rate_limit_submit):
+        raise QueueUnavailable()
     now = utcnow()
     conversation = await runtime.store.conversation(runtime.agent_id, principal.user_id, at=now)
     # Stored before anything else can fail: the message is kept even when no reply comes.

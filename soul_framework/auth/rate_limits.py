@@ -37,11 +37,12 @@ class RateLimiter:
         self.client = client
         self._hit = client.register_script(_HIT)
 
-    async def hit(self, name: str, subject: str, rate: str) -> None:
+    async def hit(self, name: str, subject: str, rate: str) -> bool:
         """Count one request of ``subject`` against ``rate``; raise ``RateLimited`` when over.
 
         When Redis cannot be reached the request is let through (and logged): refusing every
-        sign-in because the limiter is down would be the worse failure.
+        sign-in because the limiter is down would be the worse failure. Returns whether Redis
+        answered, which a caller about to use Redis anyway may take as its health check.
         """
         limit, period = parse_rate(rate)
         key = f"soul:rate:{name}:{subject}"
@@ -49,6 +50,7 @@ class RateLimiter:
             count, ttl_ms = await self._hit(keys=[key], args=[period * 1000])
         except RedisError as exc:
             log.warning("rate limit %s not checked (Redis unavailable): %s", name, exc)
-            return
+            return False
         if int(count) > limit:
             raise RateLimited(math.ceil(int(ttl_ms) / 1000))
+        return True

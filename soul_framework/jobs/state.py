@@ -28,6 +28,9 @@ CHANNEL = "job:{}"
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 TERMINAL = frozenset({SUCCEEDED, FAILED})
 
+STARTED_PROGRESS = 0.1
+"""The progress a job shows once a worker has taken it (the reply is being made)."""
+
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 20.0
 """A running job whose last beat is older than this is taken for lost (4 missed beats)."""
@@ -54,7 +57,7 @@ _START = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then
     return 0
 end
-redis.call('HSET', KEYS[1], 'status', 'running', 'progress', '0', 'started_at', ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'running', 'progress', ARGV[5], 'started_at', ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
@@ -142,28 +145,23 @@ class JobStates:
         return json.loads(raw) if raw else None
 
     async def start(self, job_id: str) -> bool:
-        """Mark the job running; False when it is no longer queued (lost, or already done)."""
+        """Mark the job running and publish its first progress, in one round trip; False when
+        it is no longer queued (lost, or already done)."""
+        data = {"job_id": job_id, "progress": STARTED_PROGRESS, "status": RUNNING}
         started = await self._start(
             keys=[JOB_KEY.format(job_id), RUNNING_KEY],
             args=[
                 time.time(),
                 job_id,
                 CHANNEL.format(job_id),
-                event("progress", {"job_id": job_id, "progress": 0.0, "status": RUNNING}),
+                event("progress", data),
+                str(STARTED_PROGRESS),
             ],
         )
         return bool(started)
 
     async def beat(self, job_id: str) -> None:
         await self.client.zadd(RUNNING_KEY, {job_id: time.time()}, xx=True)
-
-    async def progress(self, job_id: str, fraction: float) -> None:
-        """Record and publish the job's progress (0..1), in one round trip."""
-        data = {"job_id": job_id, "progress": fraction, "status": RUNNING}
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hset(JOB_KEY.format(job_id), "progress", str(fraction))
-            pipe.publish(CHANNEL.format(job_id), event("progress", data))
-            await pipe.execute()
 
     async def publish(self, job_id: str, name: str, data: dict[str, Any]) -> None:
         await self.client.publish(CHANNEL.format(job_id), event(name, data))

@@ -86,7 +86,6 @@ async def _outcome(context: JobContext, payload: dict[str, Any]) -> dict[str, An
     job_id = payload["job_id"]
     settings = context.runtime.settings
     try:
-        await context.states.progress(job_id, 0.1)
         async with asyncio.timeout(settings.soul_job_timeout_seconds):
             return {"result": await _reply(context, payload)}
     except TimeoutError:

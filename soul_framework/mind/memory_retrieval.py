@@ -30,6 +30,7 @@ prompt built for another.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -284,8 +285,10 @@ async def retrieve_memories(
     if limit <= 0:
         return []
     size = settings.soul_memory_candidates
-    hits = await store.search_memories(agent_id, scope, query, limit=size)
-    recent = await store.recent_memories(agent_id, scope, limit=size)
+    hits, recent = await asyncio.gather(
+        store.search_memories(agent_id, scope, query, limit=size),
+        store.recent_memories(agent_id, scope, limit=size),
+    )
     memories = _unique_in_scope([h.memory for h in hits] + recent, agent_id, scope)
     if not memories:
         return []

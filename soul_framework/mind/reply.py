@@ -9,6 +9,7 @@ reply is stored with its purpose, tone and expression.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -144,22 +145,25 @@ async def user_context(
     """What the agent knows of this one user and of itself, rendered for a prompt: the
     relationship and its view of them, the memories best scored for ``query`` among those about
     this user and its own (the store is asked with this user's scope only), its latest thought.
+    The three are read at the same time.
     """
     settings = mind.settings
     rules = RelationshipRules.of(settings)
-    stored = await store.get_relationship(agent.id, user_id)
-    relationship = stored or Relationship(agent_id=agent.id, user_id=user_id, created_at=now)
-    memories = await retrieve_memories(
-        store,
-        provider,
-        agent.id,
-        MemoryScope(user_id=user_id),
-        query,
-        limit=settings.soul_memories_in_prompt,
-        now=now,
-        settings=settings,
+    stored, memories, thought = await asyncio.gather(
+        store.get_relationship(agent.id, user_id),
+        retrieve_memories(
+            store,
+            provider,
+            agent.id,
+            MemoryScope(user_id=user_id),
+            query,
+            limit=settings.soul_memories_in_prompt,
+            now=now,
+            settings=settings,
+        ),
+        store.latest_thought(agent.id),
     )
-    thought = await store.latest_thought(agent.id)
+    relationship = stored or Relationship(agent_id=agent.id, user_id=user_id, created_at=now)
     return {
         "relationship": render_relationship(
             relationship, now, username=username, rules=rules, known=mind.model.sentiments
@@ -182,13 +186,11 @@ async def reply(
     (``response`` None when the agent chose not to answer a group message)."""
     started = time.perf_counter()
     now = utcnow()
-    agent = await ensure_agent(store, mind.newborn(now))
-    history = turns_until(
-        await store.list_messages(
-            request.conversation_id, limit=HISTORY_MESSAGES * 2, before_seq=None
-        ),
-        request.message_id,
-    )[-HISTORY_MESSAGES:]
+    agent, stored = await asyncio.gather(
+        ensure_agent(store, mind.newborn(now)),
+        store.list_messages(request.conversation_id, limit=HISTORY_MESSAGES * 2, before_seq=None),
+    )
+    history = turns_until(stored, request.message_id)[-HISTORY_MESSAGES:]
     answered = next((m for m in history if m.id == request.message_id), None)
     scene = ReplyScene(
         agent_name=request.agent_name,

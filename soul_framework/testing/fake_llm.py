@@ -265,6 +265,7 @@ class _HTTPServer(ThreadingHTTPServer):
         """Note the new connection, then serve it on its own thread."""
         with self.connections_changed:
             self.open_connections.add(request)
+            self.fake.connections_made += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
@@ -313,6 +314,9 @@ class FakeLLMServer:
         # Every request received, in arrival order; appended under the lock by server threads.
         # A live list, so tests may read it (or clear() it) at any time.
         self.requests: list[RecordedRequest] = []
+        self.connections_made = 0
+        """Connections accepted since the start: a client that reuses its connections makes
+        one for requests sent one after another."""
         self.reset()
 
     def reset(self) -> None:

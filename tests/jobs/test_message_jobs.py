@@ -240,6 +240,12 @@ def test_redis_restart_is_survived_without_restarting_anything(tmp_path, llm):
             "echo: after"
         )
         assert all(p.poll() is None for p in [service.api, *service.workers])
+        # A refused message is not kept: the client sends it again, and it must not be twice.
+        conversation = user.http.get("/v1/messages/conversation", headers=user.headers).json()
+        mine = [
+            m["message"] for m in conversation["conversation"]["messages"] if not m["from_agent"]
+        ]
+        assert mine == ["before", "after"]
     finally:
         service.stop()
         own_redis.stop()

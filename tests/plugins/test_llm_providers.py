@@ -278,3 +278,14 @@ async def test_one_client_per_provider(provider, server):
     client = provider.client
     await provider.complete(HELLO, tier=Tier.FAST)
     assert provider.client is client
+
+
+async def test_streamed_answers_leave_the_connection_reusable(provider, server):
+    async def on_delta(text: str) -> None:
+        pass
+
+    for _ in range(3):
+        await provider.complete(HELLO, tier=Tier.FAST, on_delta=on_delta)
+    await provider.complete(HELLO, tier=Tier.FAST)
+    assert len(server.chat_requests()) == 4
+    assert server.connections_made == 1
