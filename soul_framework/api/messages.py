@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
@@ -16,6 +17,8 @@ from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
 from soul_framework.errors import QueueUnavailable
 from soul_framework.jobs.turns import enqueue_turn
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("messages", __name__, url_prefix="/v1/messages")
 
@@ -73,11 +76,17 @@ async def submit(data: SubmitBody) -> tuple[SubmitReply, int, dict[str, str]]:
         "type": data.type,
     }
     try:
-        if await state.jobs.create(job_id, principal.user_id, payload):
+        its_turn = await state.jobs.create(job_id, principal.user_id, payload)
+    except (RedisError, OSError) as exc:
+        raise QueueUnavailable() from exc
+    if its_turn:
+        try:
             await asyncio.to_thread(
                 enqueue_turn, state.redis_sync, runtime.settings, job_id, payload
             )
-    except (RedisError, OSError) as exc:
-        raise QueueUnavailable() from exc
+        except (RedisError, OSError) as exc:
+            # The job is recorded: the sweeper queues it within a minute. Refusing it now
+            # would leave it recorded, and a client sending the message again would have two.
+            log.warning("job %s recorded but not queued (%r); the sweeper will", job_id, exc)
     headers = {"Location": f"/v1/jobs/{job_id}", "Retry-After": RETRY_AFTER_SECONDS}
     return SubmitReply(job_id=job_id), 202, headers

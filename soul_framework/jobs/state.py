@@ -8,7 +8,9 @@ messages are answered in order however many workers run, while different users r
 
 Running jobs beat a heart (the sorted set ``soul:jobs:running``, scored by the last beat);
 a job whose heart stopped (its worker was killed) is finished as ``failed`` / ``worker_lost``
-by whichever process sweeps first, and the user's next job gets its turn.
+by whichever process sweeps first, and the user's next job gets its turn. Queued jobs are in
+``soul:jobs:queued`` (scored by when they were queued or last checked), so that a job whose turn
+came but which never reached a worker (Redis went away at the wrong moment) is queued again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import redis.asyncio
 JOB_KEY = "soul:job:{}"
 USER_JOBS_KEY = "soul:user-jobs:{}"
 RUNNING_KEY = "soul:jobs:running"
+QUEUED_KEY = "soul:jobs:queued"
 CHANNEL = "job:{}"
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
@@ -34,6 +37,9 @@ STARTED_PROGRESS = 0.1
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 20.0
 """A running job whose last beat is older than this is taken for lost (4 missed beats)."""
+STALLED_AFTER_SECONDS = 30.0
+"""A queued job is checked for having been lost on its way to a worker this long after it was
+queued (and again as long after each check)."""
 
 # Set a terminal state once, publish it, and hand the user's turn on: all or nothing.
 _FINISH = """
@@ -46,6 +52,7 @@ redis.call('HSET', job, 'status', ARGV[1], 'progress', ARGV[2], 'result', ARGV[3
            'error', ARGV[4], 'finished_at', ARGV[5])
 redis.call('EXPIRE', job, ARGV[6])
 redis.call('ZREM', KEYS[3], ARGV[7])
+redis.call('ZREM', KEYS[4], ARGV[7])
 redis.call('PUBLISH', ARGV[8], ARGV[9])
 redis.call('LREM', KEYS[2], 1, ARGV[7])
 local next_job = redis.call('LINDEX', KEYS[2], 0)
@@ -59,6 +66,7 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then
 end
 redis.call('HSET', KEYS[1], 'status', 'running', 'progress', ARGV[5], 'started_at', ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 """
@@ -123,6 +131,7 @@ class JobStates:
             pipe.expire(JOB_KEY.format(job_id), self.ttl)
             pipe.rpush(USER_JOBS_KEY.format(owner), job_id)
             pipe.expire(USER_JOBS_KEY.format(owner), self.ttl)
+            pipe.zadd(QUEUED_KEY, {job_id: time.time()})
             results = await pipe.execute()
         return int(results[2]) == 1
 
@@ -149,7 +158,7 @@ class JobStates:
         it is no longer queued (lost, or already done)."""
         data = {"job_id": job_id, "progress": STARTED_PROGRESS, "status": RUNNING}
         started = await self._start(
-            keys=[JOB_KEY.format(job_id), RUNNING_KEY],
+            keys=[JOB_KEY.format(job_id), RUNNING_KEY, QUEUED_KEY],
             args=[
                 time.time(),
                 job_id,
@@ -179,7 +188,7 @@ class JobStates:
         status = FAILED if error else SUCCEEDED
         view = JobView(job_id, owner, status, 1.0, result, error)
         finished, next_job = await self._finish(
-            keys=[JOB_KEY.format(job_id), USER_JOBS_KEY.format(owner), RUNNING_KEY],
+            keys=[JOB_KEY.format(job_id), USER_JOBS_KEY.format(owner), RUNNING_KEY, QUEUED_KEY],
             args=[
                 status,
                 "1.0",
@@ -198,3 +207,29 @@ class JobStates:
         """Running jobs whose heart has not beaten for ``STALE_AFTER_SECONDS``."""
         cutoff = (now or time.time()) - STALE_AFTER_SECONDS
         return [j.decode() for j in await self.client.zrangebyscore(RUNNING_KEY, 0, cutoff)]
+
+    async def stalled(self, now: float | None = None) -> list[str]:
+        """Queued jobs last queued or checked ``STALLED_AFTER_SECONDS`` ago or more."""
+        cutoff = (now or time.time()) - STALLED_AFTER_SECONDS
+        return [j.decode() for j in await self.client.zrangebyscore(QUEUED_KEY, 0, cutoff)]
+
+    async def checked(self, job_id: str, now: float | None = None) -> None:
+        """Note that a queued job was found well: it is checked again in a while."""
+        await self.client.zadd(QUEUED_KEY, {job_id: now or time.time()}, xx=True)
+
+    async def forget_queued(self, job_id: str) -> None:
+        """Drop a job from the queued set (it is no longer queued, or its state expired)."""
+        await self.client.zrem(QUEUED_KEY, job_id)
+
+    async def first_of(self, owner: str) -> str | None:
+        """The owner's unfinished job whose turn it is (None when there is none)."""
+        first = await self.client.lindex(USER_JOBS_KEY.format(owner), 0)
+        return first.decode() if first else None
+
+    async def drop_turn(self, owner: str, job_id: str) -> str | None:
+        """Take a job whose state expired out of the owner's line; returns the new first."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.lrem(USER_JOBS_KEY.format(owner), 1, job_id)
+            pipe.lindex(USER_JOBS_KEY.format(owner), 0)
+            _, first = await pipe.execute()
+        return first.decode() if first else None

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from functools import partial
 from typing import Any
 
 import redis
+from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
 from soul_framework.domain.events import ReplyEvent
@@ -35,6 +37,9 @@ from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+FINISH_RETRY_SECONDS = 15.0
+"""How long a job that ran to its end keeps trying to record it while Redis is unreachable
+(a job cut off does not wait: its worker is stopping or its time is up)."""
 END_TIMEOUT_SECONDS = 3.0
 """How long ending a job that was cut off may take on the jobs' loop before the loop counts as
 stuck (short: a worker stopping has a few seconds before it is killed)."""
@@ -69,7 +74,14 @@ async def _answer(context: JobContext, payload: dict[str, Any]) -> None:
         outcome = await _outcome(context, payload)
     finally:
         heart.cancel()
-    await _finish(context.runtime, states, context.connection, payload, **outcome)
+    await _finish(
+        context.runtime,
+        states,
+        context.connection,
+        payload,
+        patience=FINISH_RETRY_SECONDS,
+        **outcome,
+    )
     if "result" in outcome:
         await _reflect_later(context, payload)
         await _observe(context.runtime, payload, outcome["result"])
@@ -106,8 +118,17 @@ async def _reply(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
     states = context.states
     runtime = context.runtime
 
+    unpublished: list[str] = []
+
     async def on_text(text: str) -> None:
-        await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
+        # Tokens are a courtesy (the result carries the whole reply): a Redis blip loses some
+        # of them, never the reply.
+        try:
+            await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
+        except (RedisError, OSError) as exc:
+            if not unpublished:
+                log.warning("job %s: token events not published (%r)", job_id, exc)
+            unpublished.append(text)
 
     request = ReplyRequest(
         agent_id=payload["agent_id"],
@@ -142,12 +163,34 @@ async def _finish(
     states: JobStates,
     connection: redis.Redis,
     payload: dict[str, Any],
+    *,
+    patience: float = 0.0,
     **outcome: Any,
 ) -> None:
-    """End the job (once) and enqueue the owner's next one; ``connection`` is RQ's client."""
-    _, next_job = await states.finish(payload["job_id"], payload["user_id"], **outcome)
+    """End the job (once) and enqueue the owner's next one; ``connection`` is RQ's client.
+
+    While Redis is away, ending is tried again for up to ``patience`` seconds, so that a
+    reply made during a blip is kept; after that the sweeper ends the job as ``worker_lost``.
+    If the next job cannot be queued, the sweeper queues it later.
+    """
+    job_id = payload["job_id"]
+    deadline = time.monotonic() + patience
+    delay = 0.25
+    while True:
+        try:
+            _, next_job = await states.finish(job_id, payload["user_id"], **outcome)
+            break
+        except (RedisError, OSError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("job %s: could not end it (%r); trying again", job_id, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
     if next_job:
-        await hand_turn(states, connection, runtime.settings, next_job)
+        try:
+            await hand_turn(states, connection, runtime.settings, next_job)
+        except (RedisError, OSError) as exc:
+            log.warning("job %s: the next one was not queued now (%r)", next_job, exc)
 
 
 def _end_cut_off(

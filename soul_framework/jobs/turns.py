@@ -12,6 +12,8 @@ from soul_framework.config import Settings
 from soul_framework.jobs.state import JobStates
 
 MESSAGE_QUEUE = "default"
+MESSAGE_QUEUE_KEY = Queue.redis_queue_namespace_prefix + MESSAGE_QUEUE
+"""The Redis list of RQ's queue that message jobs wait in."""
 MESSAGE_TASK = "soul_framework.jobs.tasks.answer_message"
 RQ_TIMEOUT_MARGIN_SECONDS = 30
 """RQ's own timeout is a backstop behind the job's: it kills a job that ignored its deadline."""
@@ -39,3 +41,8 @@ async def hand_turn(
     payload = await states.payload(job_id)
     if payload is not None:
         await asyncio.to_thread(enqueue_turn, connection, settings, job_id, payload)
+
+
+async def waiting_on_queue(states: JobStates, job_id: str) -> bool:
+    """Whether ``job_id`` waits in RQ's message queue (for a worker to take it)."""
+    return await states.client.lpos(MESSAGE_QUEUE_KEY, job_id) is not None

@@ -118,8 +118,15 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
 def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
     connection = sync_redis(settings)
     cls = worker_class(settings)
+    lost: Worker | None = None
     while True:
         wait_for_redis(connection)
+        if lost is not None:
+            # Its goodbye failed while Redis was away; a Redis that kept its data (an
+            # append-only file) still lists it, and RQ refuses a new worker of the same name.
+            with contextlib.suppress(Exception):
+                lost.teardown()
+            lost = None
         worker = cls(
             list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
         )
@@ -137,3 +144,4 @@ def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
             log.warning("worker %s lost Redis (%s); waiting for it to come back", worker.name, exc)
             with contextlib.suppress(Exception):
                 worker.teardown()
+            lost = worker
