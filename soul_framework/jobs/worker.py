@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 import time
 
 import redis
@@ -115,6 +116,41 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
         close_job_context()
 
 
+def bury_dead_namesake(connection: redis.Redis, name: str) -> bool:
+    """Register the death of a worker of this ``name`` that died on this machine without
+    saying goodbye (killed, or its machine's Redis restarted from disk); returns whether one
+    was found. A process manager restarts a worker under its old name, which RQ refuses while
+    the old registration lasts (up to two minutes). A namesake alive, or on another machine,
+    is left alone: starting then fails, as it should."""
+    key = Worker.redis_worker_namespace_prefix + name
+    try:
+        namesake = Worker.find_by_key(key, connection=connection)
+    except (redis.RedisError, ValueError):
+        return False
+    if namesake is None or connection.hexists(key, "death"):
+        return False
+    if namesake.hostname != socket.gethostname() or not namesake.pid:
+        return False
+    if namesake.pid != os.getpid() and alive(namesake.pid):  # (a restarted container's pid 1)
+        return False
+    log.warning(
+        "worker %s (pid %s) died without a goodbye; registering its death", name, namesake.pid
+    )
+    namesake.register_death()
+    return True
+
+
+def alive(pid: int) -> bool:
+    """Whether a process of this ``pid`` runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
     connection = sync_redis(settings)
     cls = worker_class(settings)
@@ -127,6 +163,8 @@ def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
             with contextlib.suppress(Exception):
                 lost.teardown()
             lost = None
+        if name is not None:
+            bury_dead_namesake(connection, name)
         worker = cls(
             list(QUEUE_NAMES), connection=connection, name=name, worker_ttl=WORKER_TTL_SECONDS
         )
