@@ -232,6 +232,15 @@ async def time_messages(
     return timings
 
 
+def model_server_ms(llm: FakeLLMServer, messages: int) -> list[float]:
+    """The fake model's own time over each message's reply request, in the order sent (the
+    messages went one at a time, so the reply requests came in that order)."""
+    replies = [r for r in llm.requests if model_answer(r.body or {}) is not None]
+    if len(replies) != messages:
+        raise RuntimeError(f"{len(replies)} reply requests for {messages} messages")
+    return [(r.served_seconds or 0.0) * 1000 for r in replies]
+
+
 def cpu_seconds(process: Any) -> float:
     """CPU time (user and system, its finished children's included) of a process so far."""
     times = psutil.Process(process.pid).cpu_times()
@@ -252,8 +261,10 @@ async def measure_overhead(
     try:
         await time_messages(client, users, OVERHEAD_WARMUP, rq)
         api_before, worker_before = cpu_seconds(running.api), cpu_seconds(running.workers[0])
+        llm.requests.clear()
         alone = await time_messages(client, users, messages, rq)
         await wait_idle(rq)  # the last reflection is part of the worker's CPU time
+        model_ms = model_server_ms(llm, messages)
         api_cpu = (cpu_seconds(running.api) - api_before) / messages * 1000
         worker_cpu = (cpu_seconds(running.workers[0]) - worker_before) / messages * 1000
         await wait_idle(rq)
@@ -268,6 +279,10 @@ async def measure_overhead(
         "overhead submit p99 ms": round(percentile(alone.submit_ms, 0.99), 1),
         "overhead back-to-back p50 ms": round(percentile(back_to_back.done_ms, 0.5), 1),
         "overhead back-to-back p99 ms": round(percentile(back_to_back.done_ms, 0.99), 1),
+        "overhead without the model server p50 ms": round(
+            percentile([d - m for d, m in zip(alone.done_ms, model_ms, strict=True)], 0.5), 1
+        ),
+        "overhead model server p50 ms": round(percentile(model_ms, 0.5), 2),
         "overhead api cpu ms per message": round(api_cpu, 2),
         "overhead worker cpu ms per message": round(worker_cpu, 2),
         "overhead failed": alone.failed + back_to_back.failed,
@@ -287,6 +302,12 @@ async def measure_overhead(
         f"when the next message comes): submit-to-done p50 "
         f"{figures['overhead back-to-back p50 ms']:.1f} ms, "
         f"p99 {figures['overhead back-to-back p99 ms']:.1f} ms; failed {back_to_back.failed}",
+        flush=True,
+    )
+    print(
+        f"overhead: of which the fake model server's own time (it shares this process with the "
+        f"client) p50 {figures['overhead model server p50 ms']:.2f} ms; submit-to-done less "
+        f"that time p50 {figures['overhead without the model server p50 ms']:.1f} ms",
         flush=True,
     )
     print(

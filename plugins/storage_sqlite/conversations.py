@@ -21,6 +21,15 @@ from soul_plugins.storage_sqlite.rows import (
 )
 
 
+def find_conversation(
+    connection: sqlite3.Connection, agent_id: str, user_id: str
+) -> Conversation | None:
+    row = connection.execute(
+        "SELECT * FROM conversations WHERE agent_id = ? AND user_id = ?", (agent_id, user_id)
+    ).fetchone()
+    return conversation_from(row) if row is not None else None
+
+
 def conversation(
     connection: sqlite3.Connection, agent_id: str, user_id: str, at: datetime
 ) -> Conversation:

@@ -119,6 +119,10 @@ class SQLiteStore:
     # --- conversations and thoughts -----------------------------------------------------------
 
     async def conversation(self, agent_id: str, user_id: str, *, at: datetime) -> Conversation:
+        # Read first: every message asks, and only a user's first needs the write lock.
+        found = await self.db.read(conversations.find_conversation, agent_id, user_id)
+        if found is not None:
+            return found
         return await self.db.write(conversations.conversation, agent_id, user_id, at)
 
     async def append_message(self, message: Message) -> Message:

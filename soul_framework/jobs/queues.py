@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from rq import Queue, Worker
@@ -35,6 +36,22 @@ class QueueReport:
     @property
     def total_backlog(self) -> int:
         return sum(self.queues.values())
+
+
+def enqueue_at_once(
+    connection: redis.Redis,
+    queue_name: str,
+    func: str,
+    kwargs: dict[str, Any],
+    **options: Any,
+) -> None:
+    """Put a job on an RQ queue in one round trip to Redis (``Queue.enqueue`` takes two); the
+    ``options`` are ``Queue.create_job``'s. Blocking: call it from a thread in async code."""
+    queue = Queue(queue_name, connection=connection)
+    job = queue.create_job(func, kwargs=kwargs, **options)
+    with connection.pipeline() as pipe:
+        queue.enqueue_job(job, pipeline=pipe)
+        pipe.execute()
 
 
 def queue_report(connection: redis.Redis) -> QueueReport:

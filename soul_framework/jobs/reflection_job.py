@@ -14,11 +14,11 @@ from functools import partial
 from typing import Any
 
 import redis
-from rq import Queue
 
 from soul_framework.config import Settings
 from soul_framework.errors import StorageUnavailable
 from soul_framework.jobs.context import JobContext, close_job_context, job_context
+from soul_framework.jobs.queues import enqueue_at_once
 from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS
 from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reflection import ReflectionRequest, reflect
@@ -41,10 +41,12 @@ def enqueue_reflection(
 
 
 def _enqueue(connection: redis.Redis, settings: Settings, payload: dict[str, Any]) -> None:
-    Queue(REFLECTION_QUEUE, connection=connection).enqueue(
+    enqueue_at_once(
+        connection,
+        REFLECTION_QUEUE,
         REFLECTION_TASK,
-        kwargs={"payload": payload},
-        job_timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
+        {"payload": payload},
+        timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
         result_ttl=REFLECTION_RESULT_TTL_SECONDS,
         failure_ttl=settings.soul_job_result_ttl_seconds,
         description=f"reflect on the conversation with user {payload['user_id']}",

@@ -9,6 +9,7 @@ import redis
 from rq import Queue
 
 from soul_framework.config import Settings
+from soul_framework.jobs.queues import enqueue_at_once
 from soul_framework.jobs.state import JobStates
 
 MESSAGE_QUEUE = "default"
@@ -23,11 +24,13 @@ def enqueue_turn(
     connection: redis.Redis, settings: Settings, job_id: str, payload: dict[str, Any]
 ) -> None:
     """Enqueue the message job (blocking: call from a thread in async code)."""
-    Queue(MESSAGE_QUEUE, connection=connection).enqueue(
+    enqueue_at_once(
+        connection,
+        MESSAGE_QUEUE,
         MESSAGE_TASK,
-        kwargs={"payload": payload},
+        {"payload": payload},
         job_id=job_id,
-        job_timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
+        timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
         result_ttl=settings.soul_job_result_ttl_seconds,
         failure_ttl=settings.soul_job_result_ttl_seconds,
         description=f"answer a message of user {payload.get('user_id', '?')}",

@@ -241,44 +241,48 @@ async def reply(
     text = clip(output.message, MESSAGE_MAX_CHARS)
     answering = getattr(output, "respond", True) and bool(text)
     expression = mind.persona.expression_or_neutral(output.expression)
-    await store.annotate_message(
-        request.message_id,
-        purpose=clip(output.perceived_purpose, LABEL_MAX_CHARS),
-        tone=clip(output.perceived_tone, LABEL_MAX_CHARS),
-    )
     appraisal = Appraisal(
         output.emotions.model_dump(),
         confidence=min(1.0, max(0.0, output.confidence)),
         reason=APPRAISAL_REASON,
     )
     felt_at = utcnow()
-    await store.update_agent(
-        agent.id,
-        lambda current: experience(
-            current,
-            appraisal,
-            model=mind.model,
-            schema=mind.schema,
-            settings=mind.settings,
-            now=felt_at,
+    # Three independent writes, sent together: the store runs them one after another without
+    # a round trip to this loop in between. The feelings change in one atomic update.
+    writes = [
+        store.annotate_message(
+            request.message_id,
+            purpose=clip(output.perceived_purpose, LABEL_MAX_CHARS),
+            tone=clip(output.perceived_tone, LABEL_MAX_CHARS),
         ),
-    )
+        store.update_agent(
+            agent.id,
+            lambda current: experience(
+                current,
+                appraisal,
+                model=mind.model,
+                schema=mind.schema,
+                settings=mind.settings,
+                now=felt_at,
+            ),
+        ),
+    ]
     if answering:
-        await store.append_message(
-            Message(
-                id=new_id(),
-                conversation_id=request.conversation_id,
-                sender_id=request.agent_id,
-                sender_username=request.agent_name,
-                from_agent=True,
-                message=text,
-                timestamp=utcnow(),
-                purpose=clip(output.purpose, LABEL_MAX_CHARS),
-                tone=clip(output.tone, LABEL_MAX_CHARS),
-                expression=expression,
-                reply_to=request.message_id,
-            )
+        reply_message = Message(
+            id=new_id(),
+            conversation_id=request.conversation_id,
+            sender_id=request.agent_id,
+            sender_username=request.agent_name,
+            from_agent=True,
+            message=text,
+            timestamp=utcnow(),
+            purpose=clip(output.purpose, LABEL_MAX_CHARS),
+            tone=clip(output.tone, LABEL_MAX_CHARS),
+            expression=expression,
+            reply_to=request.message_id,
         )
+        writes.append(store.append_message(reply_message))
+    await asyncio.gather(*writes)
     return {
         "response": text if answering else None,
         "time": round(time.perf_counter() - started, 3),

@@ -81,6 +81,15 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any] | None
+    received_at: float = 0.0
+    """``time.perf_counter()`` when the request's body began to be read."""
+    answered_at: float | None = None
+    """``time.perf_counter()`` when the answer had been written (None until then)."""
+
+    @property
+    def served_seconds(self) -> float | None:
+        """How long the fake took over this request, latencies included (None if unanswered)."""
+        return None if self.answered_at is None else self.answered_at - self.received_at
 
     @property
     def prompt(self) -> str:
@@ -201,8 +210,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer with an OpenAI-style error body."""
         self.send_json(status, _error_body(status, message), headers)
 
-    def send_events(self, payloads: list[Any], delay: Callable[[], object]) -> None:
-        """Stream ``payloads`` as server-sent events, then ``[DONE]``, calling ``delay`` between.
+    def send_events(self, payloads: list[Any], delay: Callable[[], object] | None) -> None:
+        """Stream ``payloads`` as server-sent events, then ``[DONE]``, calling ``delay`` between
+        (with no delay, all of them go out in one write, as fast as a server can answer).
 
         Chunked transfer encoding keeps the connection reusable; each event goes out in its own
         chunk and is flushed, so the client sees it as soon as it is written.
@@ -214,13 +224,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()
         events = [json.dumps(payload) for payload in payloads] + ["[DONE]"]
-        for index, event in enumerate(events):
-            if index:
-                delay()
+        framed = []
+        for event in events:
             data = f"data: {event}\n\n".encode()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
+            framed.append(b"%x\r\n%s\r\n" % (len(data), data))
+        framed.append(b"0\r\n\r\n")
+        if delay is None:
+            self.wfile.write(b"".join(framed))
+        else:
+            for index, chunk in enumerate(framed):
+                if 0 < index < len(framed) - 1:
+                    delay()
+                self.wfile.write(chunk)
+                self.wfile.flush()
         self.wfile.flush()
 
     def hold_open(self, stopping: threading.Event, limit: float) -> None:
@@ -424,6 +440,7 @@ class FakeLLMServer:
 
     def _handle(self, handler: _Handler) -> None:
         """Record one request, then route it and answer it."""
+        received_at = time.perf_counter()
         try:
             raw: bytes | None = handler.read_body()
         except ValueError:
@@ -434,10 +451,21 @@ class FakeLLMServer:
                 body = json.loads(raw)
         headers = {name.lower(): value for name, value in handler.headers.items()}
         record = RecordedRequest(
-            handler.command, handler.path, headers, body if isinstance(body, dict) else None
+            handler.command,
+            handler.path,
+            headers,
+            body if isinstance(body, dict) else None,
+            received_at=received_at,
         )
         with self._lock:
             self.requests.append(record)
+        try:
+            self._route(handler, raw, body)
+        finally:
+            record.answered_at = time.perf_counter()
+
+    def _route(self, handler: _Handler, raw: bytes | None, body: Any) -> None:
+        """Answer a recorded request."""
         route = (handler.command, urlsplit(handler.path).path.rstrip("/"))
         if raw is None or (raw and not isinstance(body, dict)):
             if raw is None:  # the body's end is unknown, so the stream cannot be trusted
@@ -540,7 +568,8 @@ class FakeLLMServer:
         base |= {"model": body.get("model") or self.models[0], "system_fingerprint": "fake"}
         if body.get("stream"):
             chunks = _chunks(base, content, usage, body.get("stream_options"))
-            handler.send_events(chunks, lambda: self._stopping.wait(self.token_delay_seconds))
+            delay = self.token_delay_seconds
+            handler.send_events(chunks, (lambda: self._stopping.wait(delay)) if delay > 0 else None)
         else:
             message = {"role": "assistant", "content": content, "refusal": None}
             choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}

@@ -364,6 +364,10 @@ async def test_latency_delays_each_answer(server, client):
     await _content(client)
     await client.embeddings.create(model="fake-fast", input="hi")
     assert time.monotonic() - started >= 0.6
+    # Each request knows how long the fake took over it: the latency, and a little more.
+    served = [r.served_seconds for r in server.requests]
+    assert len(served) == 2
+    assert all(s is not None and 0.3 <= s < 5 for s in served)
 
 
 # Embeddings
