@@ -10,18 +10,10 @@ import time
 import httpx
 import pytest
 
+from tests.faults.checks import all_running, conversation_of, sample_count, swinging_echo
 from tests.jobs.conftest import Client, echo_reply
 
 pytestmark = pytest.mark.slow
-
-
-def agent_of(user: Client) -> dict:
-    return user.http.get("/v1/agents/active", headers=user.headers).json()["agent"]
-
-
-def conversation_of(user: Client) -> list[dict]:
-    reply = user.http.get("/v1/messages/conversation", headers=user.headers).json()
-    return reply["conversation"]["messages"]
 
 
 def feeling_echo(body: dict) -> dict:
@@ -64,9 +56,10 @@ def test_bursts_of_llm_failures_fail_their_jobs_only(deployment, llm):
 
 def test_streams_cut_by_an_api_crash_reconnect_and_still_get_done(deployment, llm):
     llm.latency_seconds = 3.0
-    llm.script(*([echo_reply] * 20))
+    llm.script(*([swinging_echo()] * 20))
     service = deployment(workers=2)
     users = [Client(service.base) for _ in range(3)]
+    samples_before = sample_count(users[0])
     jobs = [u.submit(f"slow {i}").json()["job_id"] for i, u in enumerate(users)]
     finished: dict[int, list[str]] = {}
 
@@ -92,5 +85,10 @@ def test_streams_cut_by_an_api_crash_reconnect_and_still_get_done(deployment, ll
     for thread in threads:
         thread.join(70)
     assert sorted(finished) == [0, 1, 2], service.log_tail()
-    for user, job_id in zip(users, jobs, strict=True):
+    for index, (user, job_id) in enumerate(zip(users, jobs, strict=True)):
         assert user.poll(job_id).json()["status"] == "succeeded"
+        said = [(m["from_agent"], m["message"]) for m in conversation_of(user)]
+        assert said == [(False, f"slow {index}"), (True, f"echo: slow {index}")]
+    # Each reply moved the feelings once; the restart applied nothing twice or by half.
+    assert sample_count(users[0]) - samples_before == len(users)
+    assert all_running(service), service.log_tail()

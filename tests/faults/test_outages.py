@@ -8,7 +8,6 @@ history holds one sample per stored reply, and new messages are answered again.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,14 @@ import pytest
 
 from soul_framework.embedded_redis import EmbeddedRedis
 from soul_framework.testing.deployment import Deployment
-from tests.jobs.conftest import Client, echo_reply, llm_deployment, reply_requests
+from tests.faults.checks import (
+    all_running,
+    conversation_of,
+    echoed,
+    sample_count,
+    swinging_echo,
+)
+from tests.jobs.conftest import Client, llm_deployment, reply_requests
 
 pytestmark = pytest.mark.slow
 
@@ -30,50 +36,6 @@ a sweep takes it for lost (its heart stopped 20 s earlier; sweeps come every 10 
 machine is slow."""
 COMEBACK_SECONDS = 60.0
 """How long the service may take to notice that the part is back."""
-
-
-def swinging_echo() -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-    """The model's answer: replies echo the user's message and move joy up, down, up ... so
-    each reply changes the agent's feelings (a push one way only would saturate them, and a
-    reply that changes nothing adds no sample). Other requests (reflections) get the default
-    answer for their schema, which leaves feelings alone."""
-    turns = itertools.count()
-    lock = threading.Lock()
-
-    def answer(body: dict[str, Any]) -> dict[str, Any] | None:
-        schema = (body.get("response_format") or {}).get("json_schema") or {}
-        if schema.get("name") != "ReplyOutput":
-            return None
-        with lock:
-            turn = next(turns)
-        return {**echo_reply(body), "emotions": {"joy": 10 if turn % 2 == 0 else -10}}
-
-    return answer
-
-
-def echoed(reply: dict[str, Any]) -> str:
-    """The user message an agent's reply answers (replies echo it)."""
-    text = reply["message"]
-    assert text.startswith("echo: "), text
-    return text.removeprefix("echo: ")
-
-
-def conversation_of(user: Client) -> list[dict[str, Any]]:
-    reply = user.http.get("/v1/messages/conversation", headers=user.headers, params={"limit": 1000})
-    assert reply.status_code == 200, reply.text
-    return reply.json()["conversation"]["messages"]
-
-
-def sample_count(user: Client) -> int:
-    reply = user.http.get(
-        "/v1/agents/active/emotions/history", headers=user.headers, params={"limit": 1000}
-    )
-    assert reply.status_code == 200, reply.text
-    return len(reply.json()["samples"])
-
-
-def all_running(service: Deployment) -> bool:
-    return all(p is not None and p.poll() is None for p in [service.api, *service.workers])
 
 
 def settle(service: Deployment, jobs: dict[str, Client]) -> dict[str, dict[str, Any]]:

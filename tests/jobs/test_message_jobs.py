@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.faults.checks import conversation_of, sample_count, swinging_echo
 from tests.jobs.conftest import Client, echo_reply, reply_requests
 
 pytestmark = pytest.mark.slow
@@ -149,6 +150,7 @@ def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, l
     llm.latency_seconds = 120
     service = deployment(workers=1, **worker_env)
     user = Client(service.base)
+    samples_before = sample_count(user)
     lost = user.submit("doomed").json()["job_id"]
     deadline = time.monotonic() + 20
     while user.poll(lost).json()["status"] != "running" and time.monotonic() < deadline:
@@ -160,10 +162,15 @@ def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, l
     assert done["status"] == "failed"
     assert done["error"] == "worker_lost"
     assert time.monotonic() - killed_at < 60
+    assert sample_count(user) == samples_before  # the lost job changed no feelings
     llm.latency_seconds = 0
-    always_echo(llm)
+    llm.reset()
+    llm.script(*([swinging_echo()] * 5))
     service.add_worker()
     assert user.wait(waiting, timeout=60)["result"]["response"] == "echo: next in line"
+    said = [(m["from_agent"], m["message"]) for m in conversation_of(user)]
+    assert said == [(False, "doomed"), (False, "next in line"), (True, "echo: next in line")]
+    assert sample_count(user) == samples_before + 1
 
 
 def test_a_stopping_worker_finishes_its_job_first(deployment, llm):
