@@ -16,12 +16,13 @@ import socket
 import time
 
 import redis
-from rq import SimpleWorker, Worker
+from rq import Worker
 
 from soul_framework.config import Settings, mask_uri_credentials
 from soul_framework.jobs.connection import redis_url, sync_redis
 from soul_framework.jobs.context import JobContext, close_job_context, job_context
 from soul_framework.jobs.queues import QUEUE_NAMES
+from soul_framework.jobs.worker_classes import ForkingWorker, InProcessWorker
 from soul_framework.runtime import Runtime
 from soul_framework.scheduling import scheduled_tasks, start_scheduler_thread
 
@@ -53,10 +54,10 @@ def in_work_horse() -> bool:
 
 
 def worker_class(settings: Settings) -> type[Worker]:
-    """RQ's SimpleWorker, running jobs in the worker process on the event loop and clients it
-    keeps, unless ``RQ_USE_FORK_WORKER`` asks for a work-horse forked per job (see
-    ``Settings.rq_use_fork_worker`` for the trade-off)."""
-    return Worker if settings.use_fork_worker else SimpleWorker
+    """RQ's SimpleWorker (as :class:`InProcessWorker`), running jobs in the worker process on
+    the event loop and clients it keeps, unless ``RQ_USE_FORK_WORKER`` asks for a work-horse
+    forked per job (see ``Settings.rq_use_fork_worker`` for the trade-off)."""
+    return ForkingWorker if settings.use_fork_worker else InProcessWorker
 
 
 def wait_for_redis(connection: redis.Redis) -> None:

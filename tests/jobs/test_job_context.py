@@ -26,8 +26,11 @@ from soul_framework.runtime import Runtime
 
 
 def test_jobs_run_in_the_worker_process_unless_forking_is_asked_for():
-    assert worker_class(Settings(_env_file=None)) is SimpleWorker
-    assert worker_class(Settings(_env_file=None, rq_use_fork_worker=True)) is Worker
+    in_process = worker_class(Settings(_env_file=None))
+    forking = worker_class(Settings(_env_file=None, rq_use_fork_worker=True))
+    assert issubclass(in_process, SimpleWorker)
+    assert issubclass(forking, Worker)
+    assert not issubclass(forking, SimpleWorker)
 
 
 class FakeStore:
