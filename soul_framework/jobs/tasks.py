@@ -118,17 +118,18 @@ async def _reply(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
     states = context.states
     runtime = context.runtime
 
-    unpublished: list[str] = []
+    warned = False
 
     async def on_text(text: str) -> None:
         # Tokens are a courtesy (the result carries the whole reply): a Redis blip loses some
         # of them, never the reply.
+        nonlocal warned
         try:
             await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
         except (RedisError, OSError) as exc:
-            if not unpublished:
+            if not warned:
                 log.warning("job %s: token events not published (%r)", job_id, exc)
-            unpublished.append(text)
+                warned = True
 
     request = ReplyRequest(
         agent_id=payload["agent_id"],
