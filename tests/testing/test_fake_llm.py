@@ -358,14 +358,23 @@ async def test_json_schema_can_be_unsupported_while_json_object_works(server, cl
     assert json.loads(await _content(client, response_format={"type": "json_object"}))
 
 
+def answered(server: FakeLLMServer, timeout: float = 5.0) -> list[fake_llm.RecordedRequest]:
+    """The recorded requests, once the server's threads have noted the end of each answer."""
+    deadline = time.monotonic() + timeout
+    while any(r.answered_at is None for r in server.requests) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return list(server.requests)
+
+
 async def test_latency_delays_each_answer(server, client):
     server.latency_seconds = 0.3
     started = time.monotonic()
     await _content(client)
     await client.embeddings.create(model="fake-fast", input="hi")
     assert time.monotonic() - started >= 0.6
-    # Each request knows how long the fake took over it: the latency, and a little more.
-    served = [r.served_seconds for r in server.requests]
+    # Each request knows how long the fake took over it: the latency, and a little more. (The
+    # server's thread notes the end just after its last write, which the client may beat.)
+    served = [r.served_seconds for r in answered(server)]
     assert len(served) == 2
     assert all(s is not None and 0.3 <= s < 5 for s in served)
 
