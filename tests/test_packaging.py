@@ -25,9 +25,12 @@ def test_every_package_folder_is_listed_for_installation():
         ("personalities", "soul_personalities"),
     )
     for root, installed_as in roots:
-        for init in (ROOT / root).rglob("__init__.py"):
-            relative = init.parent.relative_to(ROOT / root).parts
-            on_disk.add(".".join((installed_as, *relative)))
+        # Every folder: those with code have an __init__.py, data folders (the console's
+        # files, personas) are packages without code and must be listed too.
+        for folder in [ROOT / root, *(ROOT / root).rglob("*")]:
+            if folder.is_dir() and folder.name != "__pycache__":
+                relative = folder.relative_to(ROOT / root).parts
+                on_disk.add(".".join((installed_as, *relative)))
     assert on_disk == listed
 
 
