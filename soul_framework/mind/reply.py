@@ -83,6 +83,24 @@ class Mind:
             tuple(runtime.prompt_sections),
         )
 
+    def feel(self, agent: Agent, output: Any, *, reason: str, now: datetime) -> Agent:
+        """``agent`` after what a model's answer proposed it feels (its ``emotions`` deltas, at
+        its ``confidence``): the deltas applied and the personality drifted, bounded by the
+        settings. Pure: stores pass it to ``update_agent`` as the atomic change."""
+        appraisal = Appraisal(
+            output.emotions.model_dump(),
+            confidence=min(1.0, max(0.0, output.confidence)),
+            reason=reason,
+        )
+        return experience(
+            agent,
+            appraisal,
+            model=self.model,
+            schema=self.schema,
+            settings=self.settings,
+            now=now,
+        )
+
     def output_model(self, kind: str) -> type[BaseModel]:
         """The reply's structured answer for a ``dm`` or a ``group`` message."""
         return reply_output_model(
@@ -241,11 +259,6 @@ async def reply(
     text = clip(output.message, MESSAGE_MAX_CHARS)
     answering = getattr(output, "respond", True) and bool(text)
     expression = mind.persona.expression_or_neutral(output.expression)
-    appraisal = Appraisal(
-        output.emotions.model_dump(),
-        confidence=min(1.0, max(0.0, output.confidence)),
-        reason=APPRAISAL_REASON,
-    )
     felt_at = utcnow()
     # Three independent writes, sent together: the store runs them one after another without
     # a round trip to this loop in between. The feelings change in one atomic update.
@@ -257,14 +270,7 @@ async def reply(
         ),
         store.update_agent(
             agent.id,
-            lambda current: experience(
-                current,
-                appraisal,
-                model=mind.model,
-                schema=mind.schema,
-                settings=mind.settings,
-                now=felt_at,
-            ),
+            lambda current: mind.feel(current, output, reason=APPRAISAL_REASON, now=felt_at),
         ),
     ]
     if answering:

@@ -31,7 +31,7 @@ from soul_framework.domain.llm import Tier
 from soul_framework.domain.memory import MAX_MEMORY_TAGS, Memory, MemoryScope, Thought
 from soul_framework.domain.relationship import Relationship
 from soul_framework.mind.agents import ensure_agent
-from soul_framework.mind.feelings import Appraisal, deltas_model, experience
+from soul_framework.mind.feelings import deltas_model
 from soul_framework.mind.memory_distillation import significance_of
 from soul_framework.mind.memory_retrieval import (
     render_memories,
@@ -192,22 +192,10 @@ async def think(
     )
     await store.add_thought(thought)
     idle = mind.persona.expression_or_neutral(output.idle_expression)
-    appraisal = Appraisal(
-        output.emotions.model_dump(),
-        confidence=min(1.0, max(0.0, output.confidence)),
-        reason=THINKING_REASON,
-    )
     agent = await store.update_agent(
         agent.id,
         lambda current: replace(
-            experience(
-                current,
-                appraisal,
-                model=mind.model,
-                schema=mind.schema,
-                settings=mind.settings,
-                now=now,
-            ),
+            mind.feel(current, output, reason=THINKING_REASON, now=now),
             idle_expression=idle,
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from typing import Any
 
 import pytest
 
@@ -173,25 +174,27 @@ def test_killed_worker_fails_the_job_as_lost_and_the_next_one_runs(deployment, l
     assert sample_count(user) == samples_before + 1
 
 
-def test_a_stopping_worker_finishes_its_job_first(deployment, llm):
-    llm.latency_seconds = 1.5
+def a_running_job(deployment, llm, text: str, latency: float) -> tuple[Any, Client, str]:
+    """A deployment with one worker answering ``text`` with the model ``latency`` seconds
+    slow, once that job runs: (the deployment, its user, the job id)."""
+    llm.latency_seconds = latency
     always_echo(llm)
     service = deployment()
     user = Client(service.base)
-    job_id = user.submit("finish this first").json()["job_id"]
+    job_id = user.submit(text).json()["job_id"]
     wait_until_running(user, job_id)
+    return service, user, job_id
+
+
+def test_a_stopping_worker_finishes_its_job_first(deployment, llm):
+    service, user, job_id = a_running_job(deployment, llm, "finish this first", latency=1.5)
     service.workers[0].send_signal(signal.SIGTERM)  # warm shutdown
     assert service.workers[0].wait(20) == 0
     assert user.poll(job_id).json()["result"]["response"] == "echo: finish this first"
 
 
 def test_a_cold_shutdown_ends_the_running_job_as_lost_at_once(deployment, llm):
-    llm.latency_seconds = 30
-    always_echo(llm)
-    service = deployment()
-    user = Client(service.base)
-    job_id = user.submit("cut off").json()["job_id"]
-    wait_until_running(user, job_id)
+    service, user, job_id = a_running_job(deployment, llm, "cut off", latency=30)
     worker = service.workers[0]
     worker.send_signal(signal.SIGTERM)
     time.sleep(1.2)  # RQ ignores a second SIGTERM that comes within a second of the first
