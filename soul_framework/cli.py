@@ -56,11 +56,12 @@ def up(host: str, port: int, data_dir: Path | None, workers: int) -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the API only (production: run workers with `soul worker`)."""
+    from soul_framework import event_loops
     from soul_framework.serve import serve_api
 
     settings = _settings()
     try:
-        asyncio.run(serve_api(settings, host, port))
+        event_loops.run(serve_api(settings, host, port))
     except SoulError as exc:
         raise click.ClickException(exc.message) from exc
 

@@ -189,6 +189,7 @@ async def said(runtime: Runtime, user_id: str, text: str) -> ReplyRequest:
         username=f"user_{user_id}",
         conversation_id=conversation.id,
         message_id=message.id,
+        message=text,
     )
 
 

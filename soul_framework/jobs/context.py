@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import redis
 import redis.asyncio
 
+from soul_framework import event_loops
 from soul_framework.jobs.connection import async_redis, sync_redis
 from soul_framework.jobs.state import JobStates
 from soul_framework.protocols import LLMProvider, Store
@@ -49,7 +50,7 @@ class JobContext:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.pid = os.getpid()
-        self._loop = asyncio.new_event_loop()
+        self._loop = event_loops.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="soul-jobs", daemon=True
         )

@@ -29,6 +29,7 @@ from soul_framework.jobs.context import (
 )
 from soul_framework.jobs.reflection_job import enqueue_reflection
 from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
+from soul_framework.jobs.token_relay import TokenRelay
 from soul_framework.jobs.turns import hand_turn
 from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
@@ -114,23 +115,8 @@ async def _outcome(context: JobContext, payload: dict[str, Any]) -> dict[str, An
 
 async def _reply(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     """What the job does: the mind's reply, its text streamed as ``token`` events."""
-    job_id = payload["job_id"]
-    states = context.states
     runtime = context.runtime
-
-    warned = False
-
-    async def on_text(text: str) -> None:
-        # Tokens are a courtesy (the result carries the whole reply): a Redis blip loses some
-        # of them, never the reply.
-        nonlocal warned
-        try:
-            await states.publish(job_id, "token", {"job_id": job_id, "delta": text})
-        except (RedisError, OSError) as exc:
-            if not warned:
-                log.warning("job %s: token events not published (%r)", job_id, exc)
-                warned = True
-
+    tokens = TokenRelay(context.states, payload["job_id"])
     request = ReplyRequest(
         agent_id=payload["agent_id"],
         agent_name=payload["agent_name"],
@@ -138,16 +124,23 @@ async def _reply(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
         username=payload["username"],
         conversation_id=payload["conversation_id"],
         message_id=payload["message_id"],
+        message=payload["message"],
         kind=payload.get("type", "dm"),
     )
-    return await reply(
-        request,
-        await context.store(),
-        context.provider,
-        on_text=on_text,
-        timeout_seconds=runtime.settings.soul_llm_timeout_seconds,
-        mind=Mind.of(runtime),
-    )
+    try:
+        result = await reply(
+            request,
+            await context.store(),
+            context.provider,
+            on_text=tokens.send,
+            timeout_seconds=runtime.settings.soul_llm_timeout_seconds,
+            mind=Mind.of(runtime),
+        )
+    except BaseException:
+        tokens.cancel()
+        raise
+    await tokens.flush()  # every token before ``done``
+    return result
 
 
 async def _reflect_later(context: JobContext, payload: dict[str, Any]) -> None:

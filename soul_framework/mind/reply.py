@@ -120,6 +120,8 @@ class ReplyRequest:
     conversation_id: str
     message_id: str
     """The user's message this reply answers."""
+    message: str
+    """Its text (what memories are recalled for)."""
     kind: str = "dm"
     """``dm`` or ``group`` (a group message may be left unanswered)."""
 
@@ -153,7 +155,7 @@ async def user_context(
     store: Store,
     provider: LLMProvider,
     mind: Mind,
-    agent: Agent,
+    agent_id: str,
     user_id: str,
     username: str,
     *,
@@ -168,20 +170,20 @@ async def user_context(
     settings = mind.settings
     rules = RelationshipRules.of(settings)
     stored, memories, thought = await asyncio.gather(
-        store.get_relationship(agent.id, user_id),
+        store.get_relationship(agent_id, user_id),
         retrieve_memories(
             store,
             provider,
-            agent.id,
+            agent_id,
             MemoryScope(user_id=user_id),
             query,
             limit=settings.soul_memories_in_prompt,
             now=now,
             settings=settings,
         ),
-        store.latest_thought(agent.id),
+        store.latest_thought(agent_id),
     )
-    relationship = stored or Relationship(agent_id=agent.id, user_id=user_id, created_at=now)
+    relationship = stored or Relationship(agent_id=agent_id, user_id=user_id, created_at=now)
     return {
         "relationship": render_relationship(
             relationship, now, username=username, rules=rules, known=mind.model.sentiments
@@ -204,28 +206,30 @@ async def reply(
     (``response`` None when the agent chose not to answer a group message)."""
     started = time.perf_counter()
     now = utcnow()
-    agent, stored = await asyncio.gather(
-        ensure_agent(store, mind.newborn(now)),
+    newborn = mind.newborn(now)
+    # Every read at once: none needs another's answer.
+    agent, stored, known = await asyncio.gather(
+        ensure_agent(store, newborn),
         store.list_messages(request.conversation_id, limit=HISTORY_MESSAGES * 2, before_seq=None),
+        user_context(
+            store,
+            provider,
+            mind,
+            newborn.id,
+            request.user_id,
+            request.username,
+            query=request.message,
+            now=now,
+        ),
     )
     history = turns_until(stored, request.message_id)[-HISTORY_MESSAGES:]
-    answered = next((m for m in history if m.id == request.message_id), None)
     scene = ReplyScene(
         agent_name=request.agent_name,
         identity=agent.identity,
         feelings=mind.model.render(mind.model.current(agent.emotions, now)),
         username=request.username,
         kind=request.kind,
-        **await user_context(
-            store,
-            provider,
-            mind,
-            agent,
-            request.user_id,
-            request.username,
-            query=answered.message if answered else "",
-            now=now,
-        ),
+        **known,
     )
     extra = await plugin_sections(
         mind.sections,

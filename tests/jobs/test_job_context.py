@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -93,6 +94,13 @@ def test_jobs_share_one_loop_store_provider_and_redis_client(context):
     assert len(runtime.made["store"]) == 1
     assert runtime.made["store"][0].opened == 1
     assert len(runtime.made["llm_provider"]) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist for Windows")
+def test_jobs_run_on_uvloop(context):
+    import uvloop
+
+    assert isinstance(context.call(_what_a_job_sees)[0], uvloop.Loop)
 
 
 def test_a_store_that_failed_is_opened_again_by_the_next_job(make_settings):
