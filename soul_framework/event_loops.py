@@ -35,4 +35,3 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """:func:`asyncio.run` on the loop :func:`loop_factory` makes."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
-

@@ -61,4 +61,3 @@ class TokenRelay:
                 if not self._warned:
                     log.warning("job %s: token events not published (%r)", self.job_id, exc)
                     self._warned = True
-
