@@ -23,15 +23,33 @@ def bearer_token(*, allow_query: bool = False) -> str | None:
     return None
 
 
-async def require_principal(*, allow_query: bool = False) -> Principal:
-    """The signed-in principal, or 401 ``missing_token`` / ``invalid_token`` /
-    ``session_revoked`` / ``session_expired``."""
+def _required_token(*, allow_query: bool = False) -> str:
     token = bearer_token(allow_query=allow_query)
     if token is None:
         raise AuthFailed("missing_token", "An access token is required.")
-    principal = await app_state().auth.authenticate(token, utcnow())
+    return token
+
+
+async def require_principal(*, allow_query: bool = False) -> Principal:
+    """The signed-in principal, or 401 ``missing_token`` / ``invalid_token`` /
+    ``session_revoked`` / ``session_expired``."""
+    principal = await app_state().auth.authenticate(
+        _required_token(allow_query=allow_query), utcnow()
+    )
     g.principal = principal
     return principal
+
+
+async def require_counted_principal(limit: str, rate: str) -> tuple[Principal, bool]:
+    """:func:`require_principal`, and one request of the principal counted against ``rate``
+    (e.g. ``SOUL_RATE_LIMIT_SUBMIT``; 429 ``rate_limited`` when over), with one wait for
+    Redis. Also returns whether Redis answered the limiter (the request is let through when
+    it could not be asked)."""
+    principal, counted = await app_state().auth.authenticate_counted(
+        _required_token(), utcnow(), limit, rate
+    )
+    g.principal = principal
+    return principal, counted
 
 
 async def optional_principal() -> Principal | None:
@@ -45,9 +63,3 @@ def current_client() -> str:
     """The client's address for rate limits (see ``TRUSTED_PROXIES``)."""
     trusted = app_state().auth.trusted_proxies
     return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted)
-
-
-async def limit_per_user(name: str, principal: Principal, rate: str) -> bool:
-    """Count one request of this user against ``rate`` (e.g. ``SOUL_RATE_LIMIT_SUBMIT``);
-    False when Redis could not be asked (the request is let through)."""
-    return await app_state().auth.limits.hit(name, principal.user_id, rate)

@@ -12,7 +12,7 @@ from quart import Blueprint, Response
 from quart_schema import document_response, security_scheme, tag
 from redis.exceptions import RedisError
 
-from soul_framework.api.guard import limit_per_user, require_principal
+from soul_framework.api.guard import require_counted_principal, require_principal
 from soul_framework.api.sse import event_stream, sse
 from soul_framework.api.state import app_state
 from soul_framework.errors import NotFound, QueueUnavailable
@@ -53,8 +53,9 @@ async def _owned_view(job_id: str, user_id: str, jobs: JobStates | None = None) 
 @document_response(JobStatus)
 async def job_status(job_id: str) -> dict[str, Any]:
     """The job's status and, once it succeeded, its result (``error`` once it failed)."""
-    principal = await require_principal()
-    await limit_per_user("poll", principal, app_state().runtime.settings.soul_rate_limit_poll)
+    principal, _ = await require_counted_principal(
+        "poll", app_state().runtime.settings.soul_rate_limit_poll
+    )
     return (await _owned_view(job_id, principal.user_id)).as_json()
 
 

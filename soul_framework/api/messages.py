@@ -11,7 +11,7 @@ from quart import Blueprint
 from quart_schema import security_scheme, tag, validate_request, validate_response
 from redis.exceptions import RedisError
 
-from soul_framework.api.guard import limit_per_user, require_principal
+from soul_framework.api.guard import require_counted_principal
 from soul_framework.api.state import app_state
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
@@ -42,12 +42,14 @@ class SubmitReply(BaseModel):
 @validate_response(SubmitReply, 202)
 async def submit(data: SubmitBody) -> tuple[SubmitReply, int, dict[str, str]]:
     """Send a message; poll ``Location`` (or stream its events) for the reply."""
-    principal = await require_principal()
     state = app_state()
     runtime = state.runtime
+    principal, counted = await require_counted_principal(
+        "submit", runtime.settings.soul_rate_limit_submit
+    )
     # Redis answering the limiter is the check that the queue can take the job: the message
     # is stored only then, so a client that retries after a 503 leaves no duplicate behind.
-    if not await limit_per_user("submit", principal, runtime.settings.soul_rate_limit_submit):
+    if not counted:
         raise QueueUnavailable()
     now = utcnow()
     conversation = await runtime.store.conversation(runtime.agent_id, principal.user_id, at=now)

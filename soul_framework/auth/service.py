@@ -5,6 +5,7 @@ The API layer turns what these return into the contract's replies and cookies.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -183,6 +184,24 @@ class AuthService:
         principal = self.tokens.verify(token)
         await self.revocations.check(principal.session_id, now)
         return principal
+
+    async def authenticate_counted(
+        self, token: str, now: datetime, limit: str, rate: str
+    ) -> tuple[Principal, bool]:
+        """:meth:`authenticate`, and one request of the principal counted against ``rate``
+        (see :meth:`RateLimiter.hit`, whose answer comes second). The session check and the
+        count go to Redis together; a bad session is refused before a reached limit.
+        """
+        principal = self.tokens.verify(token)
+        checked, counted = await asyncio.gather(
+            self.revocations.check(principal.session_id, now),
+            self.limits.hit(limit, principal.user_id, rate),
+            return_exceptions=True,
+        )
+        for outcome in (checked, counted):
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return principal, bool(counted)
 
     # --- sessions -----------------------------------------------------------------------------
 

@@ -481,6 +481,23 @@ async def test_guest_creation_is_rate_limited_with_retry_after(auth_app):
     assert limited.headers["X-API-Version"] == "1.2.0"
 
 
+async def test_a_revoked_session_is_refused_before_its_rate_limit(auth_app):
+    """Polling checks the session and counts the request together; the session wins."""
+    app = auth_app(soul_rate_limit_poll="1/minute")
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        token = (await guest(client))["access_token"]
+        first = await client.get("/v1/jobs/no-such-job", headers=bearer(token))
+        limited = await client.get("/v1/jobs/no-such-job", headers=bearer(token))
+        await client.post("/v1/auth/logout", headers=bearer(token))
+        revoked = await client.get("/v1/jobs/no-such-job", headers=bearer(token))
+    assert first.status_code == 404
+    assert limited.status_code == 429
+    assert await error_code(limited) == "rate_limited"
+    assert revoked.status_code == 401
+    assert await error_code(revoked) == "session_revoked"
+
+
 async def test_login_is_rate_limited_per_account(auth_app):
     app = auth_app(soul_rate_limit_login_account="3/minute", soul_rate_limit_login_ip="100/minute")
     async with app.test_app() as test_app:

@@ -39,3 +39,30 @@ def test_the_heartbeat_goes_in_one_pipeline_and_does_what_rqs_does(redis_url, cl
     finally:
         connection.delete(ours.key, rqs.key)
         connection.close()
+
+
+def test_a_heartbeat_that_would_hardly_extend_the_last_is_not_sent(redis_url):
+    connection = redis.Redis.from_url(redis_url)
+    worker = InProcessWorker(["default"], connection=connection, name=f"soul-test-{new_id()}")
+
+    def beat(**options) -> bytes | None:
+        """Heartbeat, and what Redis then holds as the last one."""
+        connection.hdel(worker.key, "last_heartbeat")
+        worker.heartbeat(**options)
+        return connection.hget(worker.key, "last_heartbeat")
+
+    try:
+        assert beat(timeout=1000)
+        assert beat(timeout=1000) is None  # moments later: skipped
+        assert beat() is None  # RQ's default keeps it for less (worker_ttl + 60)
+        assert beat(timeout=2000)  # keeps it longer: sent
+        assert 1900 < connection.ttl(worker.key) <= 2000
+        worker._kept_until -= 10  # as if the last one was sent 10 s ago
+        assert beat(timeout=2000)
+        with connection.pipeline() as pipe:  # a job's heartbeat (in RQ's pipeline) always goes
+            worker.heartbeat(50, pipe)
+            pipe.execute()
+        assert connection.ttl(worker.key) <= 50
+    finally:
+        connection.delete(worker.key)
+        connection.close()
