@@ -3,7 +3,8 @@
 One writer thread holds the only writing connection of this process (SQLite allows one writer
 at a time anyway; other processes wait on the file lock, up to ``BUSY_TIMEOUT_MS``). A small
 pool of reader threads, each with its own read-only connection, reads concurrently thanks to
-WAL mode.
+WAL mode. Calls made in the same turn of the event loop go to their thread together
+(:mod:`.batches`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from soul_framework.errors import StorageUnavailable
+from soul_plugins.storage_sqlite.batches import Batches
 from soul_plugins.storage_sqlite.migrations import migrate
 
 T = TypeVar("T")
@@ -72,6 +74,8 @@ class Database:
         self._readers = readers
         self._writer: ThreadPoolExecutor | None = None
         self._reader_pool: ThreadPoolExecutor | None = None
+        self._writes: Batches | None = None
+        self._reads: Batches | None = None
         self._write_connection: sqlite3.Connection | None = None
         self._read_connections: list[sqlite3.Connection] = []
         self._local = threading.local()
@@ -88,6 +92,8 @@ class Database:
         self._reader_pool = ThreadPoolExecutor(
             max_workers=self._readers, thread_name_prefix="soul-sqlite-read"
         )
+        self._writes = Batches(self._writer)
+        self._reads = Batches(self._reader_pool)
         loop = asyncio.get_running_loop()
         try:
             self._write_connection = await loop.run_in_executor(self._writer, self._connect)
@@ -106,6 +112,7 @@ class Database:
             if pool is not None:
                 pool.shutdown(wait=True)
         self._writer = self._reader_pool = None
+        self._writes = self._reads = None
         for connection in [self._write_connection, *self._read_connections]:
             if connection is not None:
                 connection.close()
@@ -115,16 +122,15 @@ class Database:
 
     async def write(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(connection, *args)`` on the writer thread."""
-        if self._writer is None or self._write_connection is None:
+        if self._writes is None or self._write_connection is None:
             raise StorageUnavailable("The SQLite store is not open.")
-        call = partial(work, self._write_connection, *args)
-        return await self._run(self._writer, call)
+        return await self._run(self._writes, partial(work, self._write_connection, *args))
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(connection, *args)`` on a reader thread with its own connection."""
-        if self._reader_pool is None:
+        if self._reads is None:
             raise StorageUnavailable("The SQLite store is not open.")
-        return await self._run(self._reader_pool, partial(self._read_here, work, *args))
+        return await self._run(self._reads, partial(self._read_here, work, *args))
 
     def _read_here(self, work: Callable[..., T], *args: Any) -> T:
         connection = getattr(self._local, "connection", None)
@@ -136,9 +142,9 @@ class Database:
         return work(connection, *args)
 
     @staticmethod
-    async def _run(pool: ThreadPoolExecutor, call: Callable[[], T]) -> T:
+    async def _run(batches: Batches, call: Callable[[], T]) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, call)
+            return await batches.submit(call)  # type: ignore[no-any-return]
         except sqlite3.OperationalError as exc:
             # Locks held too long, a full or vanished disk: the database, not the query.
             if any(word in str(exc).lower() for word in _UNAVAILABLE_WORDS):
