@@ -19,7 +19,7 @@ from soul_framework.config import Settings
 from soul_framework.errors import StorageUnavailable
 from soul_framework.jobs.context import JobContext, close_job_context, job_context
 from soul_framework.jobs.queues import enqueue_at_once
-from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS
+from soul_framework.jobs.turns import RQ_RESULT_TTL_SECONDS, RQ_TIMEOUT_MARGIN_SECONDS
 from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reflection import ReflectionRequest, reflect
 from soul_framework.mind.reply import Mind
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 REFLECTION_QUEUE = "low"
 REFLECTION_TASK = "soul_framework.jobs.reflection_job.reflect_on_conversation"
-REFLECTION_RESULT_TTL_SECONDS = 3600
 PAYLOAD_KEYS = ("agent_id", "agent_name", "user_id", "username", "conversation_id")
 
 
@@ -47,7 +46,7 @@ def _enqueue(connection: redis.Redis, settings: Settings, payload: dict[str, Any
         REFLECTION_TASK,
         {"payload": payload},
         timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
-        result_ttl=REFLECTION_RESULT_TTL_SECONDS,
+        result_ttl=RQ_RESULT_TTL_SECONDS,
         failure_ttl=settings.soul_job_result_ttl_seconds,
         description=f"reflect on the conversation with user {payload['user_id']}",
     )

@@ -18,6 +18,11 @@ MESSAGE_QUEUE_KEY = Queue.redis_queue_namespace_prefix + MESSAGE_QUEUE
 MESSAGE_TASK = "soul_framework.jobs.tasks.answer_message"
 RQ_TIMEOUT_MARGIN_SECONDS = 30
 """RQ's own timeout is a backstop behind the job's: it kills a job that ignored its deadline."""
+RQ_RESULT_TTL_SECONDS = 0
+"""RQ keeps nothing of a job that succeeded: its outcome is in the job's own state (for
+``SOUL_JOB_RESULT_TTL_SECONDS``). Keeping RQ's copy as well cost a worker several Redis
+commands after every job and Redis the memory of every payload for a day; failed jobs stay in
+RQ's failed registry for diagnosis."""
 
 
 def enqueue_turn(
@@ -31,7 +36,7 @@ def enqueue_turn(
         {"payload": payload},
         job_id=job_id,
         timeout=int(settings.soul_job_timeout_seconds) + RQ_TIMEOUT_MARGIN_SECONDS,
-        result_ttl=settings.soul_job_result_ttl_seconds,
+        result_ttl=RQ_RESULT_TTL_SECONDS,
         failure_ttl=settings.soul_job_result_ttl_seconds,
         description=f"answer a message of user {payload.get('user_id', '?')}",
     )
