@@ -11,7 +11,9 @@ drives them from this process over HTTP:
   stream, opened right after the submit answered, and the submit alone. Each reply is followed
   by a reflection job on the ``low`` queue (another model call); the figures are taken with
   the worker idle at each submit (the message's own path), then again with messages sent back
-  to back (each may wait for the previous one's reflection);
+  to back (each may wait for the previous one's reflection). The machine's speed is sampled
+  meanwhile with a fixed piece of work: on a shared machine it can halve for seconds at a time,
+  and the latencies move with it;
 - throughput: 16 users send their messages at once, each user's answered in order; messages
   completed per second with 1 and 4 workers, the model answering at once or after 500 ms (each
   run starts with no job left queued or running);
@@ -63,6 +65,7 @@ UNLIMITED = "100000000/hour"
 OVERHEAD_USERS = 4
 OVERHEAD_WARMUP = 10
 OVERHEAD_GOAL_P50_MS = 15.0
+REFERENCE_EVERY = 20
 
 THROUGHPUT_USERS = 16
 THROUGHPUT_WORKERS = (1, 4)
@@ -210,6 +213,8 @@ class Timings:
     submit_ms: list[float] = field(default_factory=list)
     done_ms: list[float] = field(default_factory=list)
     failed: int = 0
+    reference_ms: list[float] = field(default_factory=list)
+    """The machine's speed (:func:`reference_ms`), taken every ``REFERENCE_EVERY`` messages."""
 
 
 async def time_messages(
@@ -222,6 +227,8 @@ async def time_messages(
         user = users[index % len(users)]
         if idle is not None:
             await wait_idle(idle)
+            if index % REFERENCE_EVERY == 0:
+                timings.reference_ms.append(reference_ms())
         started = time.perf_counter()
         job_id = await submit(client, user, f"message {index}")
         submitted = time.perf_counter()
@@ -230,6 +237,23 @@ async def time_messages(
         timings.submit_ms.append((submitted - started) * 1000)
         timings.done_ms.append((done_at - started) * 1000)
     return timings
+
+
+def reference_ms() -> float:
+    """This machine's speed just now: the best of five runs of a fixed piece of pure Python
+    work (JSON, sorting, string building), in ms. The latency figures on a shared machine move
+    with it; compare runs by it."""
+    document = {"items": [{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(300)]}
+    best = float("inf")
+    for run in range(6):  # the first warms up
+        started = time.perf_counter()
+        for _ in range(20):
+            decoded = json.loads(json.dumps(document))
+            sorted(decoded["items"], key=lambda item: item["name"])
+            "".join(item["name"] for item in decoded["items"])
+        if run:
+            best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def model_server_ms(llm: FakeLLMServer, messages: int) -> list[float]:
@@ -286,6 +310,9 @@ async def measure_overhead(
         "overhead api cpu ms per message": round(api_cpu, 2),
         "overhead worker cpu ms per message": round(worker_cpu, 2),
         "overhead failed": alone.failed + back_to_back.failed,
+        "overhead reference work p50 ms": round(percentile(alone.reference_ms, 0.5), 2),
+        "overhead reference work min ms": round(min(alone.reference_ms), 2),
+        "overhead reference work max ms": round(max(alone.reference_ms), 2),
     }
     p50 = figures["overhead submit-to-done p50 ms"]
     print(
@@ -314,6 +341,14 @@ async def measure_overhead(
         f"overhead: CPU time per message (less noisy than latency on a busy machine): "
         f"API {api_cpu:.2f} ms (submit, SSE stream), worker {worker_cpu:.2f} ms (the reply, "
         "then its reflection)",
+        flush=True,
+    )
+    print(
+        f"overhead: this machine's speed meanwhile (a fixed piece of pure Python work, every "
+        f"{REFERENCE_EVERY} messages; lower is faster, latencies move with it): p50 "
+        f"{figures['overhead reference work p50 ms']:.2f} ms, "
+        f"from {figures['overhead reference work min ms']:.2f} "
+        f"to {figures['overhead reference work max ms']:.2f} ms",
         flush=True,
     )
     return figures
