@@ -98,6 +98,13 @@ async def plugin_sections(
     return rendered
 
 
+ANSWER_CUE = "That is the conversation so far. Now answer as the instructions at the start ask."
+"""Closes a prompt whose conversation ends with the agent's own words (a reflection on it, a
+message of its own after it). Servers that take a last assistant turn as the start of the
+answer to continue (llama.cpp's, Ollama's) would otherwise make the agent go on talking, or
+refuse when the answer must follow a schema."""
+
+
 def assemble(
     sections: Sequence[Section],
     turns: Sequence[ChatMessage],
@@ -106,11 +113,15 @@ def assemble(
     after_turns: str = "",
 ) -> list[ChatMessage]:
     """One system message of the sections that fit, the conversation in what is left, and
-    ``after_turns`` (instructions that must follow the conversation) last."""
+    ``after_turns`` (instructions that must follow the conversation) last; never an
+    assistant turn last (see :data:`ANSWER_CUE`)."""
     fitted = fit_sections(sections, budget)
     system = "\n\n".join(s.text for s in fitted)
     remaining = budget - estimate_tokens(system) - estimate_tokens(after_turns)
+    remaining -= estimate_tokens(ANSWER_CUE)
     messages = [ChatMessage("system", system), *fit_turns(turns, max(remaining, 0))]
     if after_turns:
         messages.append(ChatMessage("system", after_turns))
+    if messages[-1].role == "assistant":
+        messages.append(ChatMessage("user", ANSWER_CUE))
     return messages

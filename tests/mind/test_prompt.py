@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from soul_framework.domain.llm import ChatMessage
 from soul_framework.mind.prompt import (
+    ANSWER_CUE,
     REQUIRED,
     Section,
     assemble,
@@ -76,3 +77,14 @@ def test_assemble_puts_sections_in_one_system_message_and_instructions_last():
     assert messages[0] == ChatMessage("system", "You are Ada.")
     assert [m.role for m in messages] == ["system", "user", "user", "user", "system"]
     assert messages[-1].content == "Answer briefly."
+
+
+def test_a_conversation_ending_with_the_agent_is_closed_by_a_user_turn():
+    """Local model servers continue a last assistant turn instead of answering after it."""
+    sections = [Section("task", "Reflect on the conversation.", REQUIRED)]
+    ending_with_the_agent = [ChatMessage("user", "hi"), ChatMessage("assistant", "hello!")]
+    messages = assemble(sections, ending_with_the_agent, budget=500)
+    assert [m.role for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[-1].content == ANSWER_CUE
+    ending_with_the_user = [ChatMessage("assistant", "hello!"), ChatMessage("user", "hi")]
+    assert assemble(sections, ending_with_the_user, budget=500)[-1].content == "hi"

@@ -273,3 +273,21 @@ async def test_provider_streams_with_usage(local_provider) -> None:  # type: ign
     assert len(deltas) > 1
     assert "".join(deltas) == completion.output
     assert completion.usage.completion_tokens > 0
+
+
+async def test_a_structured_answer_after_the_agents_own_last_words(local_provider) -> None:  # type: ignore[no-untyped-def]
+    """A reflection's conversation ends with the agent's reply. llama.cpp takes a last
+    assistant turn as the start of the answer, which then cannot follow the schema (it
+    refused with HTTP 400); the prompt closes such a conversation with a user turn."""
+    from soul_framework.domain.llm import ChatMessage, Tier
+    from soul_framework.mind.prompt import REQUIRED, Section, assemble
+
+    messages = assemble(
+        [Section("task", "Reflect on the conversation below: how do you feel now?", REQUIRED)],
+        [ChatMessage("user", "I passed my exam!"), ChatMessage("assistant", "Wonderful news")],
+        budget=1000,
+    )
+    completion = await local_provider.complete(
+        messages, tier=Tier.FAST, output_model=Mood, timeout_seconds=120
+    )
+    assert isinstance(completion.output, Mood)
