@@ -39,10 +39,9 @@ def conversation(
             " VALUES (?, ?, ?, ?)",
             (new_id(), agent_id, user_id, to_text(at)),
         )
-        row = connection.execute(
-            "SELECT * FROM conversations WHERE agent_id = ? AND user_id = ?", (agent_id, user_id)
-        ).fetchone()
-        return conversation_from(row)
+        found = find_conversation(connection, agent_id, user_id)
+        assert found is not None  # inserted just now, or there before
+        return found
 
 
 def append_message(connection: sqlite3.Connection, message: Message) -> Message:
