@@ -1,9 +1,13 @@
-"""Options for the child processes ``soul up`` starts, so that none outlives its parent."""
+"""Options for the child processes ``soul up`` starts, so that none outlives its parent, and
+what one process can tell about another on the same machine."""
 
 from __future__ import annotations
 
 import ctypes
+import functools
+import os
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -29,3 +33,25 @@ def child_process_options() -> dict[str, Any]:
     if sys.platform.startswith("linux"):
         options["preexec_fn"] = _die_with_parent
     return options
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this ``pid`` runs here (in this process's pid namespace)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+@functools.cache
+def host_identity() -> str:
+    """The machine and pid namespace this process runs in: processes with the same identity
+    see each other's pids (two containers may share a host name, never a pid namespace)."""
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}"

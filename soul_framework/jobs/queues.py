@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from rq import Queue, Worker
+from rq import Queue, Worker, worker_registration
 
 from soul_framework.errors import QueueUnavailable
+from soul_framework.jobs.pulse import HOST_FIELD, silent
+from soul_framework.processes import host_identity, pid_alive
 
 QUEUE_NAMES = ("high", "default", "low")
 """In the order workers take from them: ``default`` for replies, ``low`` for reflection and
@@ -55,23 +57,44 @@ def enqueue_at_once(
 
 
 def queue_report(connection: redis.Redis) -> QueueReport:
-    """Read the live workers and each queue's length. Blocking: call it from a thread.
+    """Read the live workers and each queue's length, in two round trips. Blocking: call it
+    from a thread.
 
-    Raises :class:`QueueUnavailable` when Redis cannot be reached.
+    A registered worker counts as alive unless it registered its death, its pulse stopped
+    (:func:`soul_framework.jobs.pulse.silent`), or it ran on this machine and its process is
+    gone. Raises :class:`QueueUnavailable` when Redis cannot be reached.
     """
     try:
-        connection.ping()
-        # Worker.all drops workers whose heartbeat key has expired (dead without a goodbye).
-        workers = [
-            WorkerSummary(w.name, _state_of(w), list(w.queue_names()))
-            for w in Worker.all(connection=connection)
-        ]
-        queues = {name: Queue(name, connection=connection).count for name in QUEUE_NAMES}
+        registered = connection.smembers(worker_registration.REDIS_WORKER_KEYS)
+        keys = sorted(key.decode() for key in registered)
+        with connection.pipeline(transaction=False) as pipe:
+            pipe.time()
+            for key in keys:
+                pipe.hgetall(key)
+            for name in QUEUE_NAMES:
+                pipe.llen(Queue(name, connection=connection).key)
+            replies = pipe.execute()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         raise QueueUnavailable() from exc
-    return QueueReport(datetime.now(UTC), sorted(workers, key=lambda w: w.name), queues)
+    redis_now = int(replies[0][0])
+    hashes = replies[1 : 1 + len(keys)]
+    lengths = replies[1 + len(keys) :]
+    workers = []
+    for key, raw in zip(keys, hashes, strict=True):
+        fields = {k.decode(): v.decode(errors="replace") for k, v in raw.items()}
+        if fields and _alive(fields, redis_now):
+            name = key.removeprefix(Worker.redis_worker_namespace_prefix)
+            queues = [q for q in fields.get("queues", "").split(",") if q]
+            workers.append(WorkerSummary(name, fields.get("state", "?"), queues))
+    queues = dict(zip(QUEUE_NAMES, (int(n) for n in lengths), strict=True))
+    return QueueReport(datetime.now(UTC), workers, queues)
 
 
-def _state_of(worker: Worker) -> str:
-    state = worker.get_state()
-    return str(getattr(state, "value", state))
+def _alive(fields: dict[str, str], redis_now: int) -> bool:
+    """Whether a worker's registration (its hash, decoded) is that of a living worker."""
+    if "death" in fields or silent(fields, redis_now):
+        return False
+    pid = fields.get("pid", "")
+    if fields.get(HOST_FIELD) == host_identity() and pid.isdigit():
+        return pid_alive(int(pid))
+    return True

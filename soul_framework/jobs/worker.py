@@ -23,6 +23,7 @@ from soul_framework.jobs.connection import redis_url, sync_redis
 from soul_framework.jobs.context import JobContext, close_job_context, job_context
 from soul_framework.jobs.queues import QUEUE_NAMES
 from soul_framework.jobs.worker_classes import ForkingWorker, InProcessWorker
+from soul_framework.processes import pid_alive
 from soul_framework.runtime import Runtime
 from soul_framework.scheduling import scheduled_tasks, start_scheduler_thread
 
@@ -30,9 +31,10 @@ log = logging.getLogger(__name__)
 
 REDIS_WAIT_LOG_EVERY_SECONDS = 10.0
 WORKER_TTL_SECONDS = 60
-"""How long a silent worker stays listed: RQ heartbeats every TTL-15 s and lets the key expire
-TTL+60 s after the last beat, so a worker killed without a goodbye leaves /v1/meta/queue within
-about two minutes (RQ's default of 420 s would keep a ghost for eight)."""
+"""How long RQ keeps the registration of a silent worker: it heartbeats every TTL-15 s and
+lets the key expire TTL+60 s after the last beat (RQ's default of 420 s would keep a ghost for
+eight minutes). /v1/meta/queue stops counting a dead worker much sooner, by its pulse
+(:mod:`soul_framework.jobs.pulse`)."""
 
 PREPARE_TIMEOUT_SECONDS = 30.0
 """The longest a worker waits at start for its store to open (jobs then open it themselves)."""
@@ -132,23 +134,12 @@ def bury_dead_namesake(connection: redis.Redis, name: str) -> bool:
         return False
     if namesake.hostname != socket.gethostname() or not namesake.pid:
         return False
-    if namesake.pid != os.getpid() and alive(namesake.pid):  # (a restarted container's pid 1)
+    if namesake.pid != os.getpid() and pid_alive(namesake.pid):  # (a restarted container's pid 1)
         return False
     log.warning(
         "worker %s (pid %s) died without a goodbye; registering its death", name, namesake.pid
     )
     namesake.register_death()
-    return True
-
-
-def alive(pid: int) -> bool:
-    """Whether a process of this ``pid`` runs on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
     return True
 
 

@@ -1,10 +1,12 @@
-"""RQ's worker classes, with a lighter heartbeat.
+"""RQ's worker classes, with a lighter heartbeat and a pulse.
 
 RQ sends a worker's heartbeat as three commands, each waiting for its answer, several times
 around every job: just before waiting for one, again as soon as one arrives (before it runs),
 and after it. Here a heartbeat goes in one round trip, and one that would keep the worker
 registered barely longer than the last one did is not sent at all: the heartbeat that RQ sends
 as a job arrives, moments after the one before the wait, no longer delays the job.
+
+The pulse (:mod:`soul_framework.jobs.pulse`) beats from the worker's birth to its death.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import time
 from typing import Any
 
 from rq import SimpleWorker, Worker
+
+from soul_framework.jobs.pulse import Pulse
 
 HEARTBEAT_SLACK_SECONDS = 5.0
 """A heartbeat is skipped when the last one sent keeps the worker registered at least until
@@ -43,9 +47,28 @@ class LightHeartbeat:
         self._kept_until = now + keep
 
 
-class InProcessWorker(LightHeartbeat, SimpleWorker):
+class Pulsing:
+    """Mixin for an RQ worker class: a :class:`Pulse` from its registered birth to its death."""
+
+    connection: Any
+    key: str
+    _pulse: Pulse | None = None
+
+    def register_birth(self) -> None:
+        super().register_birth()  # type: ignore[misc]
+        self._pulse = Pulse(self.connection, self.key)
+        self._pulse.start()
+
+    def register_death(self) -> None:
+        pulse, self._pulse = self._pulse, None
+        if pulse is not None:
+            pulse.stop()
+        super().register_death()  # type: ignore[misc]
+
+
+class InProcessWorker(Pulsing, LightHeartbeat, SimpleWorker):
     """Runs each job in the worker process (RQ's ``SimpleWorker``)."""
 
 
-class ForkingWorker(LightHeartbeat, Worker):
+class ForkingWorker(Pulsing, LightHeartbeat, Worker):
     """Forks a work-horse for each job (RQ's ``Worker``)."""

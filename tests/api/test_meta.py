@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -10,6 +16,7 @@ from rq import Worker
 
 from soul_framework.jobs.queues import QUEUE_NAMES
 from tests.plugins_for_tests import BUNDLED_PLUGIN_NAMES
+from tests.test_cli import SOUL, clean_env
 
 
 async def test_root_names_the_active_agent(client):
@@ -135,3 +142,62 @@ async def test_openapi_lists_the_meta_routes(client):
     for path in ("/v1/", "/v1/meta/ping", "/v1/meta/queue", "/v1/meta/plugins"):
         assert path in spec["paths"]
     assert spec["info"]["version"] == "1.2.0"
+
+
+async def queue_until(client, done, within: float) -> dict:
+    """``/v1/meta/queue`` polled until ``done(body)``; fails after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        body = await (await client.get("/v1/meta/queue")).get_json()
+        if done(body):
+            return body
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.2)
+
+
+def listed(body: dict) -> set[str]:
+    return {w["name"] for w in body["workers"]}
+
+
+@pytest.fixture
+def real_worker(tmp_path, redis_url) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A ``soul worker`` process on the suite's Redis, and its name."""
+    name = f"meta-worker-{os.getpid()}-{time.monotonic_ns()}"
+    env = clean_env(REDIS_URL=redis_url, APP_ENV="development", SOUL_DATA_DIR=str(tmp_path))
+    process = subprocess.Popen(
+        [*SOUL, "worker", "--name", name],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield name, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+        process.wait(10)
+
+
+async def test_a_worker_killed_outright_stops_being_listed(client, real_worker):
+    name, process = real_worker
+    body = await queue_until(client, lambda b: name in listed(b), within=60)
+    assert body["status"] == "ok"
+    process.kill()  # no goodbye: its registration stays in Redis until it expires
+    process.wait(10)
+    body = await queue_until(client, lambda b: name not in listed(b), within=15)
+    assert body["status"] == "degraded"
+    assert body["worker_count"] == 0
+
+
+async def test_a_silent_worker_stops_being_listed_until_it_beats_again(client, real_worker):
+    """A worker whose pulse stopped (frozen here; on another machine, dead) is not counted."""
+    name, process = real_worker
+    await queue_until(client, lambda b: name in listed(b), within=60)
+    process.send_signal(signal.SIGSTOP)
+    body = await queue_until(client, lambda b: name not in listed(b), within=30)
+    assert body["status"] == "degraded"
+    process.send_signal(signal.SIGCONT)
+    body = await queue_until(client, lambda b: name in listed(b), within=30)
+    assert body["status"] == "ok"
