@@ -58,8 +58,19 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket_path}?db=0"
 
+    @property
+    def alive(self) -> bool:
+        """Whether the server was started and still runs (False once it died or was stopped)."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """How the server ended (negative: by that signal); None while it runs."""
+        return self.process.poll() if self.process is not None else None
+
     def start(self) -> str:
-        """Start the server and wait until it answers; returns its URL."""
+        """Start the server and wait until it answers; returns its URL. A server that died
+        is started again the same way, on the same socket and append-only file."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
         arguments = [

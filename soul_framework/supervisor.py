@@ -1,7 +1,8 @@
 """``soul up``: everything in one command, for a machine that has nothing but Python.
 
 Starts (in this order) an embedded Redis unless ``REDIS_URL`` is set, the API, and the workers,
-as child processes; restarts a child that dies; on Ctrl-C or SIGTERM stops them in reverse
+as child processes; restarts a child that dies (the embedded Redis on its own data, which the
+API and the workers reconnect to by themselves); on Ctrl-C or SIGTERM stops them in reverse
 order (workers first, so no job is cut off mid-way, Redis last) and leaves no process behind.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from soul_framework.config import Settings
 from soul_framework.embedded_redis import EmbeddedRedis
+from soul_framework.errors import ConfigError
 from soul_framework.plugins import build_plugin_manager
 from soul_framework.processes import child_process_options
 from soul_framework.protocols import LocalService
@@ -122,6 +124,8 @@ class Supervisor:
     api: Child | None = None
     service_env: dict[str, str] = field(default_factory=dict)
     _stopping: bool = False
+    _redis_restarts: int = 0
+    _redis_next_start: float = 0.0
 
     @property
     def url(self) -> str:
@@ -165,6 +169,7 @@ class Supervisor:
             self.say(f"Synthetic Soul is up at {self.url}  (API docs: {self.url}/docs)")
             self.say("Press Ctrl-C to stop.")
             while not self._stopping:
+                self._revive_redis()
                 self._restart_the_dead()
                 time.sleep(0.2)
             return 0
@@ -259,6 +264,27 @@ class Supervisor:
                 child.restarts += 1
                 child.next_start = 0.0
                 child.start()
+
+    def _revive_redis(self) -> None:
+        """Start the embedded Redis again after it died, on its append-only file: the API
+        answers 503 meanwhile, and its clients and the workers' reconnect once it is back."""
+        redis = self.redis
+        if redis is None or redis.alive or self._stopping:
+            return
+        now = time.monotonic()
+        if self._redis_next_start == 0.0:
+            delay = min(2.0**self._redis_restarts, MAX_RESTART_DELAY_SECONDS)
+            self.say(f"embedded Redis exited with {redis.exit_code}; restarting in {delay:.0f}s")
+            self._redis_next_start = now + delay
+        elif now >= self._redis_next_start:
+            self._redis_restarts += 1
+            self._redis_next_start = 0.0
+            try:
+                redis.start()
+            except ConfigError as exc:  # it exited at once, or never answered: try again
+                self.say(str(exc))
+            else:
+                self.say("embedded Redis is back")
 
     def _stop_all(self) -> None:
         if self.children:

@@ -306,6 +306,78 @@ def test_soul_up_restarts_a_worker_that_dies(tmp_path, redis_url):
     assert "worker-1 exited with -9; restarting" in up.output
 
 
+def _get(url: str, token: str) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def answered(base: str, token: str, text: str, timeout: float = 120) -> tuple[str, dict]:
+    """Send ``text`` as the signed-in user, again while it is refused (503), and wait for the
+    job to end: (its id, its final view)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = _post(f"{base}/v1/messages/submit", {"message": text}, token)
+        except urllib.error.HTTPError as exc:
+            refused = (exc.code, exc.read())
+        else:
+            job_id = json.loads(reply)["job_id"]
+            break
+        assert refused[0] == 503, refused
+        assert time.monotonic() < deadline, f"still refused: {refused}"
+        time.sleep(0.5)
+    while time.monotonic() < deadline:
+        body = _get(f"{base}/v1/jobs/{job_id}", token)
+        if body["status"] in {"succeeded", "failed"}:
+            return job_id, body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not end within {timeout}s")
+
+
+def redis_server_of(up: SoulUp) -> psutil.Process:
+    return next(p for p in psutil.Process(up.process.pid).children() if "redis" in p.name())
+
+
+@pytest.mark.slow
+def test_soul_up_restarts_its_redis_on_the_same_data(tmp_path):
+    from soul_framework.testing.fake_llm import FakeLLMServer
+
+    llm = FakeLLMServer().start()
+    llm.script(*[lambda body: {"message": "echo: " + body["messages"][-1]["content"]}] * 10)
+    up = SoulUp(tmp_path, clean_env(OPENAI_API_KEY="sk-fake", OPENAI_BASE_URL=llm.url))
+    try:
+        up.wait_until_up()
+        token = json.loads(_post(f"{up.base}/v1/auth/guest", None))["access_token"]
+        first_job, first = answered(up.base, token, "before the crash")
+        assert first["status"] == "succeeded", first
+        killed = redis_server_of(up)
+        killed.kill()
+        wait_for(lambda: redis_server_of(up).pid != killed.pid, timeout=30)
+        _, second = answered(up.base, token, "after the crash")
+        assert second["status"] == "succeeded", (second, up.output[-3000:])
+        assert second["result"]["response"] == "echo: after the crash"
+        queue = wait_for(
+            lambda: (q := get_json(f"{up.base}/v1/meta/queue"))["status"] == "ok" and q,
+            timeout=30,
+        )
+        assert queue["redis_ok"] is True
+        # The same Redis data: the job answered before the crash is still known.
+        assert _get(f"{up.base}/v1/jobs/{first_job}", token) == first
+        conversation = _get(f"{up.base}/v1/messages/conversation", token)["conversation"]
+        assert [m["message"] for m in conversation["messages"]] == [
+            "before the crash",
+            "echo: before the crash",
+            "after the crash",
+            "echo: after the crash",
+        ]
+    finally:
+        code = up.stop()
+        llm.stop()
+    assert code == 0, up.output
+    assert "embedded Redis exited with -9; restarting" in up.output
+
+
 @pytest.mark.slow
 def test_soul_up_killed_outright_leaves_no_orphans(tmp_path):
     """Even SIGKILL, which gives soul up no chance to clean up: the children follow it."""
