@@ -92,6 +92,20 @@ def test_production_refuses_unsafe_secrets(jwt, pepper, variable):
     assert "secrets.token_urlsafe" in caught.value.message
 
 
+def test_production_refuses_the_jwt_secret_as_the_pepper():
+    """Both are long and random, but one value would both sign tokens and key the hashes."""
+    settings = Settings(_env_file=None, jwt_secret_env=STRONG_JWT, argon2_pepper_env=STRONG_JWT)
+    with pytest.raises(ConfigError) as caught:
+        settings.check_secrets()
+    assert "JWT_SECRET_ENV and ARGON2_PEPPER_ENV must be two different secrets" in (
+        caught.value.message
+    )
+    assert STRONG_JWT not in caught.value.message
+    Settings(  # development generates its own secrets and checks none
+        _env_file=None, app_env="development", jwt_secret_env="x" * 40, argon2_pepper_env="x" * 40
+    ).check_secrets()
+
+
 def test_production_accepts_strong_secrets_and_development_needs_none():
     Settings(
         _env_file=None, jwt_secret_env=STRONG_JWT, argon2_pepper_env=STRONG_PEPPER

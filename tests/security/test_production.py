@@ -147,3 +147,23 @@ def test_soul_serve_refuses_weak_secrets_naming_the_variable(
     assert variable in said
     assert "secrets.token_urlsafe" in said  # how to make one
     assert "Traceback" not in said
+
+
+def test_soul_serve_refuses_the_same_value_for_the_jwt_secret_and_the_pepper(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Each is strong on its own; one value for both would sign tokens and key the hashes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUL_", "APP_", "JWT_"))}
+    env |= {**PRODUCTION, "REDIS_URL": redis_url, "SOUL_DATA_DIR": str(tmp_path / "data")}
+    env["ARGON2_PEPPER_ENV"] = env["JWT_SECRET_ENV"]
+    finished = subprocess.run(
+        [sys.executable, "-m", "soul_framework.cli", "serve", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS,
+    )
+    assert finished.returncode != 0
+    assert "JWT_SECRET_ENV and ARGON2_PEPPER_ENV must be two different" in finished.stderr
+    assert STRONG_JWT not in finished.stdout + finished.stderr
