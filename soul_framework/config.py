@@ -335,6 +335,14 @@ class Settings(BaseSettings):
             value = secret.get_secret_value() if secret else ""
             if len(value) < minimum or _looks_like_placeholder(value):
                 problems.append(_secret_hint(variable, minimum))
+        jwt, pepper = self.jwt_secret_env, self.argon2_pepper_env
+        if jwt and pepper and jwt.get_secret_value() == pepper.get_secret_value():
+            problems.append(
+                "JWT_SECRET_ENV and ARGON2_PEPPER_ENV must be two different secrets (one "
+                "value would both sign access tokens and key every password hash). Generate "
+                'a new one for either with: python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))"'
+            )
         if problems:
             raise ConfigError(" ".join(problems))
 
@@ -355,14 +363,6 @@ class Settings(BaseSettings):
 
 RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
-        jwt, pepper = self.jwt_secret_env, self.argon2_pepper_env
-        if jwt and pepper and jwt.get_secret_value() == pepper.get_secret_value():
-            problems.append(
-                "JWT_SECRET_ENV and ARGON2_PEPPER_ENV must be two different secrets (one "
-                "value would both sign access tokens and key every password hash). Generate "
-                'a new one for either with: python -c "import secrets; '
-                'print(secrets.token_urlsafe(48))"'
-            )
 
 def parse_rate(text: str) -> tuple[int, int]:
     """``"60/minute"`` -> ``(60, 60)``: how many requests, per how many seconds."""
