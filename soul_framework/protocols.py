@@ -304,6 +304,10 @@ class Store(Protocol):
         """The one conversation of this agent and user, created ``at`` when missing."""
         ...
 
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        """The conversation of this id, if there is one (whose it is never changes)."""
+        ...
+
     async def append_message(self, message: Message) -> Message:
         """Add a message; returns it with its ``seq`` (one more than the conversation's last)."""
         ...
@@ -314,9 +318,11 @@ class Store(Protocol):
         """A page, oldest first: the ``limit`` latest messages with ``seq < before_seq``."""
         ...
 
-    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
-        """Record how the agent read a stored message (its purpose and tone); False when
-        there is no such message. Nothing else of the message changes."""
+    async def annotate_message(
+        self, message_id: str, *, conversation_id: str, purpose: str, tone: str
+    ) -> bool:
+        """Record how the agent read a stored message of ``conversation_id`` (its purpose and
+        tone); False when that conversation has no such message. Nothing else changes."""
         ...
 
     async def last_agent_initiated(self, conversation_id: str) -> datetime | None:

@@ -31,6 +31,7 @@ from soul_framework.protocols import (
     PromptSection,
     Store,
 )
+from soul_framework.store_guard import scoped_store
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Runtime:
             name = getattr(self.selection, family)
             registration = self.registry.get(family, name)
             assert registration is not None  # select() checked it
-            self._instances[family] = registration.factory(self.settings)
+            self._instances[family] = _built(family, registration.factory(self.settings))
         return self._instances[family]
 
     def fresh(self, family: str) -> Any:
@@ -65,7 +66,7 @@ class Runtime:
         name = getattr(self.selection, family)
         registration = self.registry.get(family, name)
         assert registration is not None
-        return registration.factory(self.settings)
+        return _built(family, registration.factory(self.settings))
 
     @property
     def emotion_model(self) -> EmotionModel:
@@ -88,6 +89,8 @@ class Runtime:
 
     @property
     def store(self) -> Store:
+        """The selected store, guarded: every text written must carry a scope that fits its
+        field (:mod:`soul_framework.store_guard`)."""
         return self._selected("store")
 
     @property
@@ -131,3 +134,8 @@ class Runtime:
             await self._instances["store"].close()
         if "llm_provider" in self._instances:
             await self._instances["llm_provider"].aclose()
+
+
+def _built(family: str, instance: Any) -> Any:
+    """What the service uses of a plugin's product: a store only behind the scope guard."""
+    return scoped_store(instance) if family == "store" else instance

@@ -15,6 +15,7 @@ import pytest
 
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
+from soul_framework.domain.scope import Scope, ScopedText
 from soul_framework.errors import PluginConflictError
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
 from soul_framework.runtime import Runtime
@@ -178,7 +179,7 @@ async def said(runtime: Runtime, user_id: str, text: str) -> ReplyRequest:
             sender_id=user_id,
             sender_username=f"user_{user_id}",
             from_agent=False,
-            message=text,
+            message=ScopedText(text, Scope.user(user_id)),
             timestamp=utcnow(),
         )
     )

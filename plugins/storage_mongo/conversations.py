@@ -85,10 +85,18 @@ class Conversations(StorePart):
         return [message_from(d) for d in reversed(await latest.to_list())]
 
     @translate_errors
-    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        conversations = await self.collection("conversations")
+        document = await conversations.find_one({"_id": conversation_id}, {"last_seq": 0})
+        return conversation_from(document) if document is not None else None
+
+    async def annotate_message(
+        self, message_id: str, *, conversation_id: str, purpose: str, tone: str
+    ) -> bool:
         messages = await self.collection("messages")
         result = await messages.update_one(
-            {"_id": message_id}, {"$set": {"purpose": purpose, "tone": tone}}
+            {"_id": message_id, "conversation_id": conversation_id},
+            {"$set": {"purpose": purpose, "tone": tone}},
         )
         return result.matched_count == 1
 

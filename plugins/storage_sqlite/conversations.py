@@ -30,6 +30,13 @@ def find_conversation(
     return conversation_from(row) if row is not None else None
 
 
+def get_conversation(connection: sqlite3.Connection, conversation_id: str) -> Conversation | None:
+    row = connection.execute(
+        "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    return conversation_from(row) if row is not None else None
+
+
 def conversation(
     connection: sqlite3.Connection, agent_id: str, user_id: str, at: datetime
 ) -> Conversation:
@@ -73,11 +80,12 @@ def list_messages(
 
 
 def annotate_message(
-    connection: sqlite3.Connection, message_id: str, purpose: str, tone: str
+    connection: sqlite3.Connection, conversation_id: str, message_id: str, purpose: str, tone: str
 ) -> bool:
     with transaction(connection):
         cursor = connection.execute(
-            "UPDATE messages SET purpose = ?, tone = ? WHERE id = ?", (purpose, tone, message_id)
+            "UPDATE messages SET purpose = ?, tone = ? WHERE id = ? AND conversation_id = ?",
+            (purpose, tone, message_id, conversation_id),
         )
         return cursor.rowcount == 1
 

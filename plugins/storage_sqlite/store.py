@@ -125,6 +125,9 @@ class SQLiteStore:
             return found
         return await self.db.write(conversations.conversation, agent_id, user_id, at)
 
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await self.db.read(conversations.get_conversation, conversation_id)
+
     async def append_message(self, message: Message) -> Message:
         return await self.db.write(conversations.append_message, message)
 
@@ -133,8 +136,12 @@ class SQLiteStore:
     ) -> list[Message]:
         return await self.db.read(conversations.list_messages, conversation_id, limit, before_seq)
 
-    async def annotate_message(self, message_id: str, *, purpose: str, tone: str) -> bool:
-        return await self.db.write(conversations.annotate_message, message_id, purpose, tone)
+    async def annotate_message(
+        self, message_id: str, *, conversation_id: str, purpose: str, tone: str
+    ) -> bool:
+        return await self.db.write(
+            conversations.annotate_message, conversation_id, message_id, purpose, tone
+        )
 
     async def last_agent_initiated(self, conversation_id: str) -> datetime | None:
         return await self.db.read(conversations.last_agent_initiated, conversation_id)

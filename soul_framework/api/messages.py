@@ -15,6 +15,7 @@ from soul_framework.api.guard import require_counted_principal
 from soul_framework.api.state import app_state
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
+from soul_framework.domain.scope import Scope, ScopedText
 from soul_framework.errors import QueueUnavailable
 from soul_framework.jobs.turns import enqueue_turn
 
@@ -61,7 +62,7 @@ async def submit(data: SubmitBody) -> tuple[SubmitReply, int, dict[str, str]]:
             sender_id=principal.user_id,
             sender_username=principal.username,
             from_agent=False,
-            message=data.message,
+            message=ScopedText(data.message, Scope.user(principal.user_id)),  # their own words
             timestamp=now,
         )
     )

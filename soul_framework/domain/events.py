@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from soul_framework.domain.scope import PUBLIC, Scope
+
 
 @dataclass(frozen=True, slots=True)
 class ReplyEvent:
@@ -20,6 +22,11 @@ class ReplyEvent:
     expression: str
     at: datetime
 
+    @property
+    def scope(self) -> Scope:
+        """Everything in this event is its user's: pass it on only where they may read it."""
+        return Scope.user(self.user_id)
+
 
 @dataclass(frozen=True, slots=True)
 class ThoughtEvent:
@@ -28,3 +35,8 @@ class ThoughtEvent:
     agent_name: str
     thought: str
     at: datetime
+
+    @property
+    def scope(self) -> Scope:
+        """A thought is made from public state only (:mod:`soul_framework.mind.thinking`)."""
+        return PUBLIC

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from soul_framework.domain.scope import PUBLIC, Scope
+
 MAX_MEMORY_TAGS = 3
 
 Significance = Literal["low", "medium", "high"]
@@ -31,6 +33,11 @@ class Memory:
     level: int = 0
     """0 for an observed event; 1 and up for memories distilled from others."""
     embedding: tuple[float, ...] | None = None
+
+    @property
+    def scope(self) -> Scope:
+        """Whose it is: its user's, or public for the agent's own."""
+        return PUBLIC if self.user_id is None else Scope.user(self.user_id)
 
     def __post_init__(self) -> None:
         if not 1 <= self.importance <= 10:

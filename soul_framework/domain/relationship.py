@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from soul_framework.domain.scope import Scope
+
 INTRINSIC_RELATIONSHIPS = (
     "none",
     "creator",
@@ -38,7 +40,15 @@ class Relationship:
     sentiments_at: datetime | None = None
     summary: str = ""
     """The agent's own short view of this user."""
+    self_view: str = ""
+    """How the agent sees itself with this user: learnt in this relationship, so it is this
+    user's as much as the agent's and never leaves their scope (never the public identity)."""
     last_contact: datetime | None = None
     distilled_at: datetime | None = None
     """When reflection last drew a higher-level insight about this user (None: never)."""
     version: int = 0
+
+    @property
+    def scope(self) -> Scope:
+        """Everything a relationship holds in words is its user's."""
+        return Scope.user(self.user_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.persona import Persona
+from soul_framework.domain.scope import public
 from soul_framework.protocols import EmotionModel, PersonalitySchema, Store
 
 
@@ -73,11 +74,11 @@ def new_agent(
         id=agent_id,
         name=name,
         mode=model.name,
-        identity=persona.identity,
+        identity=public(persona.identity),
         personality=document,
         emotions=model.initial_state(schema.big_five(document), baselines, now),
         birthdate=now,
-        idle_expression=persona.neutral_expression,
+        idle_expression=public(persona.neutral_expression),
     )
 
 

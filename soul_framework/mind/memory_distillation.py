@@ -18,6 +18,9 @@ How reflection uses this module, after it has stored the new observed memories o
    :func:`~soul_framework.mind.memory_retrieval.with_embedding` and ``store.add_memory``; and
    remember ``now`` as that scope's new ``since``.
 
+Its texts keep the scopes of what they were made from (the insight, the sources' tags), so the
+store guard can tell that they fit the memory's owner.
+
 A distilled memory never mixes two users: it belongs to the one user its sources are about
 (the agent's own memories may join them), or to the agent when every source is its own.
 """
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from soul_framework.domain.ids import new_id
 from soul_framework.domain.memory import MAX_MEMORY_TAGS, Memory, MemoryScope, Significance
+from soul_framework.domain.scope import keep_scope
 
 if TYPE_CHECKING:
     from soul_framework.protocols import Store
@@ -87,8 +91,8 @@ def distilled_memory(
         id=memory_id or new_id(),
         agent_id=agents.pop(),
         user_id=users.pop() if users else None,
-        event=insight.strip(),
-        thoughts=thoughts.strip(),
+        event=keep_scope(insight, str.strip),
+        thoughts=keep_scope(thoughts, str.strip),
         importance=importance,
         created_at=now,
         last_accessed=now,
@@ -100,7 +104,7 @@ def distilled_memory(
 
 
 def _clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    cleaned = (tag.strip().lower() for tag in tags)
+    cleaned = (keep_scope(tag, lambda t: t.strip().lower()) for tag in tags)
     return tuple(dict.fromkeys(tag for tag in cleaned if tag))[:MAX_MEMORY_TAGS]
 
 

@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from soul_framework.domain.memory import Memory, MemoryScope
+from soul_framework.domain.scope import PUBLIC, ScopedText
 from soul_framework.errors import EmbeddingsUnsupported, LLMError
 
 if TYPE_CHECKING:
@@ -327,14 +328,15 @@ _ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
 
 
-def render_memories(scored: Sequence[ScoredMemory], *, max_chars: int) -> str:
+def render_memories(scored: Sequence[ScoredMemory], *, max_chars: int) -> ScopedText:
     """The memories as prompt lines, best first, at most ``max_chars`` characters in all::
 
         - [3 days ago, importance 7] We walked by the river — they love the water
 
     Whitespace (newlines included) is collapsed, so a memory is always one line and its text
     cannot pose as another line of the prompt. A line that does not fit is shortened with an
-    ellipsis if enough room is left, and the rest are left out.
+    ellipsis if enough room is left, and the rest are left out. The text takes the scopes
+    of the memories it shows.
     """
     lines: list[str] = []
     used = 0  # the length of "\n".join(lines)
@@ -349,7 +351,10 @@ def render_memories(scored: Sequence[ScoredMemory], *, max_chars: int) -> str:
         if room >= _MIN_SHORTENED_LINE or (not lines and room > len(_ELLIPSIS)):
             lines.append(line[: room - len(_ELLIPSIS)].rstrip() + _ELLIPSIS)
         break
-    return "\n".join(lines)
+    scope = PUBLIC
+    for item in scored[: len(lines)]:
+        scope = scope | item.memory.scope
+    return ScopedText("\n".join(lines), scope)
 
 
 def _line(item: ScoredMemory) -> str:

@@ -7,6 +7,7 @@ or card and never reach a prompt; ``greeting`` is shown to users, not to the mod
 from __future__ import annotations
 
 from soul_framework.domain.persona import Persona
+from soul_framework.mind.prompt import REQUIRED, Section, section
 
 SPEAKING_RULES = (
     "Stay in character. Answer the user's last message in your own voice: short and natural, "
@@ -41,3 +42,10 @@ def persona_text(persona: Persona, agent_name: str, identity: str) -> str:
         )
     parts.append(SPEAKING_RULES)
     return "\n\n".join(parts)
+
+
+def persona_section(persona: Persona, agent_name: str, identity: str) -> Section:
+    """The persona as a prompt's first section. ``identity`` must be scoped (the public
+    identity everywhere: what the agent learns about itself with one user is shown with that
+    user's relationship instead)."""
+    return section("persona", persona_text(persona, agent_name, identity), REQUIRED, identity)

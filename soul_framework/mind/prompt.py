@@ -6,6 +6,13 @@ memories, the agent's latest thought) and plugins add their own
 lowest priority goes first; sections marked required always stay. Then the conversation fills
 what is left, newest turns first, and the message being answered always stays.
 
+Every section and every turn carries the scope of what it was made from
+(:mod:`soul_framework.domain.scope`), and a prompt is assembled for an *audience*: a section or
+turn whose scope does not fit it is refused (:class:`~soul_framework.domain.scope.ScopeViolation`),
+so a prompt built for one user can never hold another's words, and thinking, whose answer
+everyone may read, holds public text only. The prompt's own scope is the union of what it kept:
+the model's answer is made of exactly that (:func:`soul_framework.mind.answers.ask`).
+
 Tokens are estimated, not counted: about four characters of English per token, the usual
 figure for BPE tokenizers (OpenAI's own rule of thumb), rounded up per section. A budget is a
 guard against unbounded prompts, not an exact fit, so providers' own limits keep a margin.
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from soul_framework.domain.llm import ChatMessage
+from soul_framework.domain.scope import PUBLIC, Scope, ScopeViolation, public, scope_of
 from soul_framework.protocols import PromptSection
 
 log = logging.getLogger(__name__)
@@ -37,10 +45,27 @@ class Section:
     name: str
     text: str
     priority: int
+    scope: Scope
+    """Whose context the text was made from (see :func:`section`)."""
 
     @property
     def tokens(self) -> int:
         return estimate_tokens(self.text)
+
+
+def section(name: str, text: str, priority: int, *sources: str) -> Section:
+    """A section whose text was made from ``sources`` (scoped texts; none for the framework's
+    and persona's own words): it takes the union of their scopes."""
+    return Section(name, text, priority, scope_of(sources))
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """The chat messages of one model call, and the scope of everything they hold."""
+
+    messages: list[ChatMessage]
+    scope: Scope
+    audience: Scope
 
 
 def estimate_tokens(text: str) -> int:
@@ -82,10 +107,11 @@ def fit_turns(turns: Sequence[ChatMessage], budget: int) -> list[ChatMessage]:
 
 
 async def plugin_sections(
-    sections: Sequence[PromptSection], context: Mapping[str, Any]
+    sections: Sequence[PromptSection], context: Mapping[str, Any], *, scope: Scope
 ) -> list[Section]:
     """Render the plugins' sections for this prompt; one that fails is left out and logged,
-    never the reply's failure."""
+    never the reply's failure. ``context`` holds only what ``scope`` may see, so what a
+    plugin writes from it takes that scope."""
     rendered: list[Section] = []
     for section in sections:
         try:
@@ -94,11 +120,13 @@ async def plugin_sections(
             log.exception("prompt section %r failed; left out of this prompt", section.name)
             continue
         if text:
-            rendered.append(Section(section.name, text.strip(), int(section.priority)))
+            rendered.append(Section(section.name, text.strip(), int(section.priority), scope))
     return rendered
 
 
-ANSWER_CUE = "That is the conversation so far. Now answer as the instructions at the start ask."
+ANSWER_CUE = public(
+    "That is the conversation so far. Now answer as the instructions at the start ask."
+)
 """Closes a prompt whose conversation ends with the agent's own words (a reflection on it, a
 message of its own after it). Servers that take a last assistant turn as the start of the
 answer to continue (llama.cpp's, Ollama's) would otherwise make the agent go on talking, or
@@ -110,18 +138,40 @@ def assemble(
     turns: Sequence[ChatMessage],
     *,
     budget: int,
+    audience: Scope,
     after_turns: str = "",
-) -> list[ChatMessage]:
+) -> Prompt:
     """One system message of the sections that fit, the conversation in what is left, and
     ``after_turns`` (instructions that must follow the conversation) last; never an
-    assistant turn last (see :data:`ANSWER_CUE`)."""
+    assistant turn last (see :data:`ANSWER_CUE`).
+
+    Each turn's content and ``after_turns`` must be scoped texts; every section and turn must
+    fit ``audience``, or :class:`ScopeViolation` is raised before anything is sent."""
+    for candidate in sections:
+        if not candidate.scope.within(audience):
+            raise ScopeViolation(
+                f"the {candidate.name!r} section holds text of {candidate.scope}; "
+                f"this prompt is for {audience}"
+            )
+    turns_scope = scope_of(turn.content for turn in turns)
+    if not turns_scope.within(audience):
+        raise ScopeViolation(
+            f"the conversation holds text of {turns_scope}; this prompt is for {audience}"
+        )
+    closing = scope_of([after_turns]) if after_turns else PUBLIC
     fitted = fit_sections(sections, budget)
     system = "\n\n".join(s.text for s in fitted)
     remaining = budget - estimate_tokens(system) - estimate_tokens(after_turns)
     remaining -= estimate_tokens(ANSWER_CUE)
-    messages = [ChatMessage("system", system), *fit_turns(turns, max(remaining, 0))]
+    kept = fit_turns(turns, max(remaining, 0))
+    messages = [ChatMessage("system", system), *kept]
     if after_turns:
         messages.append(ChatMessage("system", after_turns))
     if messages[-1].role == "assistant":
         messages.append(ChatMessage("user", ANSWER_CUE))
-    return messages
+    scope = closing | scope_of(turn.content for turn in kept)
+    for part in fitted:
+        scope = scope | part.scope
+    if not closing.within(audience):
+        raise ScopeViolation(f"the closing instructions hold text of {closing}")
+    return Prompt(messages, scope, audience)

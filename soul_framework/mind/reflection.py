@@ -2,14 +2,16 @@
 
 The agent looks back on its conversation with one user and, in one answer, updates its view of
 that user (summary), the extrinsic relationship (validated against the list), its sentiments
-toward them (bounded deltas), maybe its identity, and maybe keeps a memory (importance 1..10,
-at most 3 tags, the emotional impact) with its thoughts about it. When the importance of the
-memories kept about this user since the last distillation passes the threshold, the same call
-also writes a higher-level insight about them (Generative Agents' reflection).
+toward them (bounded deltas), how it sees itself with them (its self-view in this
+relationship), and maybe keeps a memory (importance 1..10, at most 3 tags, the emotional
+impact) with its thoughts about it. When the importance of the memories kept about this user
+since the last distillation passes the threshold, the same call also writes a higher-level
+insight about them (Generative Agents' reflection).
 
-Everything stays with this user: the memory, the insight and the thoughts belong to the user's
-scope. The identity is the agent's own and shown to every user, so a revision that quotes this
-user (their name or any three words in a row they wrote) is refused.
+Everything it writes is made from this user's conversation, so all of it stays in the user's
+scope: the summary, the self-view, the memory and the insight. It never revises the public
+identity, which every user reads: the identity changes only from the agent's own public state
+(:mod:`soul_framework.mind.thinking`). The store guard refuses any other outcome.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
-from soul_framework.domain.llm import ChatMessage, Tier
 from soul_framework.domain.memory import MAX_MEMORY_TAGS, Memory, MemoryScope
 from soul_framework.domain.relationship import EXTRINSIC_RELATIONSHIPS, Relationship
+from soul_framework.domain.scope import Scope, ScopedText
 from soul_framework.mind.agents import ensure_agent
+from soul_framework.mind.answers import Answer, ask
 from soul_framework.mind.memory_distillation import (
     distilled_memory,
     should_distil,
@@ -41,13 +43,12 @@ from soul_framework.mind.output_fields import (
     ANSWER_CONFIG,
     IMPORTANCE,
     choice_field,
-    clip,
     number_field,
     tags_field,
     text_field,
 )
-from soul_framework.mind.persona_prompt import persona_text
-from soul_framework.mind.prompt import REQUIRED, Section, assemble
+from soul_framework.mind.persona_prompt import persona_section
+from soul_framework.mind.prompt import REQUIRED, Prompt, assemble, section
 from soul_framework.mind.relationships import (
     RelationshipRules,
     reflect_relationship,
@@ -61,15 +62,13 @@ from soul_framework.protocols import LLMProvider, Store
 log = logging.getLogger(__name__)
 
 CONVERSATION_MESSAGES = 20
-IDENTITY_MAX_CHARS = 1000
+SELF_VIEW_MAX_CHARS = 600
 SUMMARY_PROMPT_MAX_CHARS = 600
 DISTIL_SOURCES = 30
 """Recent memories shown when an insight is asked for (the paper reflects on 100 records; a
 prompt within budget holds fewer)."""
 MEMORY_TEXT_MAX_CHARS = 300
 INSIGHT_MAX_CHARS = 400
-QUOTE_WORDS = 3
-"""A revision sharing this many words in a row with the user's messages counts as quoting."""
 
 
 @functools.cache
@@ -84,10 +83,10 @@ def reflection_output_model(sentiments: tuple[str, ...], bound: float) -> type[B
             EXTRINSIC_RELATIONSHIPS, "What this user is to you now.", default=""
         ),
         sentiments=(deltas, Field(default_factory=deltas)),
-        identity=text_field(
-            IDENTITY_MAX_CHARS,
-            "Your revised view of yourself in the first person, or empty to keep it. "
-            "Never mention any user or what they said: everyone may read it.",
+        self_view=text_field(
+            SELF_VIEW_MAX_CHARS,
+            "How you see yourself when you are with this user, in the first person, or "
+            "empty to keep it as it is.",
         ),
         keep_memory=(bool, Field(default=False, description="Is this worth remembering?")),
         memory_event=text_field(MEMORY_TEXT_MAX_CHARS, "What happened, in one sentence."),
@@ -118,34 +117,14 @@ class ReflectionOutcome:
     relationship: Relationship
     memory: Memory | None
     insight: Memory | None
-    identity_revised: bool
 
 
-def quotes(text: str, sources: Sequence[str], *, username: str) -> bool:
-    """True when ``text`` names ``username`` or repeats :data:`QUOTE_WORDS` words in a row
-    from any of ``sources`` (case and punctuation ignored)."""
-    if username.strip() and username.strip().lower() in text.lower():
-        return True
-    words = _words(text)
-    seen = {
-        tuple(w[i : i + QUOTE_WORDS])
-        for source in sources
-        for w in (_words(source),)
-        for i in range(len(w) - QUOTE_WORDS + 1)
-    }
-    return any(
-        tuple(words[i : i + QUOTE_WORDS]) in seen for i in range(len(words) - QUOTE_WORDS + 1)
-    )
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def _clean_tags(tags: Sequence[str]) -> tuple[str, ...]:
-    cleaned: list[str] = []
+def _clean_tags(tags: Sequence[ScopedText]) -> tuple[ScopedText, ...]:
+    cleaned: list[ScopedText] = []
     for tag in tags:
-        word = re.sub(r"[^a-z0-9_-]+", "", tag.strip().lower().replace(" ", "_"))[:32]
+        word = tag.derive(
+            lambda t: re.sub(r"[^a-z0-9_-]+", "", t.strip().lower().replace(" ", "_"))[:32]
+        )
         if word and word not in cleaned:
             cleaned.append(word)
     return tuple(cleaned[:MAX_MEMORY_TAGS])
@@ -155,36 +134,39 @@ def reflection_messages(
     mind: Mind,
     agent: Agent,
     request: ReflectionRequest,
-    relationship_text: str,
+    relationship_text: ScopedText,
     history: Sequence[Message],
     distil_from: Sequence[Memory],
-) -> list[ChatMessage]:
+) -> Prompt:
+    audience = Scope.user(request.user_id)
+    username = ScopedText(request.username, audience)
     rules = (
-        f"Look back on your conversation with {request.username} below and reflect, as "
+        f"Look back on your conversation with {username} below and reflect, as "
         "yourself: update your view of them, what they are to you, how your feelings toward "
-        "them changed (deltas; 0 where nothing changed), whether your view of yourself "
-        "changed (without ever mentioning them), and whether something is worth remembering."
+        "them changed (deltas; 0 where nothing changed), how you see yourself when you are "
+        "with them, and whether something is worth remembering."
     )
-    persona = persona_text(mind.persona, request.agent_name, agent.identity)
     sections = [
-        Section("persona", persona, REQUIRED),
-        Section("task", rules, REQUIRED),
-        Section("relationship", relationship_text, 700),
+        persona_section(mind.persona, request.agent_name, agent.identity),
+        section("task", rules, REQUIRED, username),
+        section("relationship", relationship_text, 700, relationship_text),
     ]
     if distil_from:
         listed = "\n".join(f"- {m.event} ({m.thoughts})" for m in distil_from)
         sections.append(
-            Section(
+            section(
                 "insight",
                 "You have gathered many memories of them. Write one higher-level insight "
                 f"about them in `insight`, drawn from these:\n{listed}",
                 REQUIRED,
+                *(text for m in distil_from for text in (m.event, m.thoughts)),
             )
         )
     return assemble(
         sections,
         conversation_turns(history),
         budget=mind.settings.soul_prompt_budget_tokens,
+        audience=audience,
     )
 
 
@@ -217,7 +199,7 @@ async def reflect(
         store, agent.id, scope, since=since, threshold=settings.soul_memory_reflection_threshold
     ):
         distil_from = await store.recent_memories(agent.id, scope, limit=DISTIL_SOURCES)
-    messages = reflection_messages(
+    prompt = reflection_messages(
         mind,
         agent,
         request,
@@ -227,62 +209,63 @@ async def reflect(
         history,
         distil_from,
     )
-    completion = await provider.complete(
-        messages,
-        tier=Tier.FAST,
+    answer = await ask(
+        provider,
+        prompt,
         output_model=reflection_output_model(
             tuple(mind.model.sentiments), settings.soul_sentiment_max_delta
         ),
-        on_delta=None,
         timeout_seconds=timeout_seconds,
     )
-    output: Any = completion.output
+    output = answer.output
     distilled = bool(distil_from and output.insight.strip())
+    self_view = answer.text("self_view").derive(lambda t: " ".join(t.split()))
     updated = await store.update_relationship(
         agent.id,
         request.user_id,
-        lambda current: _with_distillation(
-            reflect_relationship(
-                current,
-                summary=output.summary,
-                extrinsic=output.relationship,
-                sentiment_deltas=output.sentiments.model_dump(),
-                now=now,
-                known=mind.model.sentiments,
-                rules=rules,
+        lambda current: _with_self_view(
+            _with_distillation(
+                reflect_relationship(
+                    current,
+                    summary=answer.text("summary"),
+                    extrinsic=output.relationship,
+                    sentiment_deltas=output.sentiments.model_dump(),
+                    now=now,
+                    known=mind.model.sentiments,
+                    rules=rules,
+                ),
+                now if distilled else None,
             ),
-            now if distilled else None,
+            self_view,
         ),
         at=now,
     )
-    user_words = [m.message for m in history if not m.from_agent]
-    identity = clip(" ".join(output.identity.split()), IDENTITY_MAX_CHARS)
-    revised = bool(identity) and identity != agent.identity
-    if revised and quotes(identity, user_words, username=request.username):
-        log.warning("reflection's identity revision quoted the user; kept the old identity")
-        revised = False
-    if revised:
-        await store.update_agent(agent.id, lambda current: replace(current, identity=identity))
     memory = None
     if output.keep_memory and output.memory_event.strip():
-        memory = await _keep(store, provider, mind, agent.id, request.user_id, output, now)
+        memory = await _keep(store, provider, mind, agent.id, request.user_id, answer, now)
     insight = None
     if distilled:
         insight = await with_embedding(
             provider,
             distilled_memory(
                 distil_from,
-                insight=clip(output.insight, INSIGHT_MAX_CHARS),
+                insight=answer.text("insight", INSIGHT_MAX_CHARS),
                 importance=max(m.importance for m in distil_from),
                 now=now,
             ),
         )
         await store.add_memory(insight)
-    return ReflectionOutcome(updated, memory, insight, revised)
+    return ReflectionOutcome(updated, memory, insight)
 
 
 def _with_distillation(relationship: Relationship, at: datetime | None) -> Relationship:
     return replace(relationship, distilled_at=at) if at else relationship
+
+
+def _with_self_view(relationship: Relationship, self_view: ScopedText) -> Relationship:
+    if not self_view:
+        return relationship  # empty: keep it as it is
+    return replace(relationship, self_view=self_view.derive(lambda t: t[:SELF_VIEW_MAX_CHARS]))
 
 
 async def _keep(
@@ -291,9 +274,10 @@ async def _keep(
     mind: Mind,
     agent_id: str,
     user_id: str,
-    output: Any,
+    answer: Answer,
     now: datetime,
 ) -> Memory:
+    output = answer.output
     importance = min(10, max(1, int(output.memory_importance)))
     feeling = output.memory_feeling.strip().lower()
     impact = (
@@ -307,14 +291,14 @@ async def _keep(
             id=new_id(),
             agent_id=agent_id,
             user_id=user_id,
-            event=clip(output.memory_event, MEMORY_TEXT_MAX_CHARS),
-            thoughts=clip(output.memory_thoughts, MEMORY_TEXT_MAX_CHARS),
+            event=answer.text("memory_event", MEMORY_TEXT_MAX_CHARS),
+            thoughts=answer.text("memory_thoughts", MEMORY_TEXT_MAX_CHARS),
             importance=importance,
             significance=significance_of(importance),
             created_at=now,
             last_accessed=now,
             emotional_impact=impact,
-            tags=_clean_tags(output.memory_tags),
+            tags=_clean_tags(answer.texts("memory_tags")),
         ),
     )
     await store.add_memory(memory)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from soul_framework.domain.relationship import EXTRINSIC_RELATIONSHIPS, INTRINSIC_RELATIONSHIPS
+from soul_framework.domain.scope import ScopedText
 from soul_framework.mind.sentiments import (
     SENTIMENT_NEUTRALS,
     apply_sentiment_deltas,
@@ -77,7 +78,14 @@ def extrinsic_relationship(text: str | None) -> str | None:
 
 def bounded_summary(text: str, max_chars: int) -> str:
     """``text`` with runs of whitespace made single spaces, cut to at most ``max_chars``
-    characters at a word boundary where one is near, ending in an ellipsis when cut."""
+    characters at a word boundary where one is near, ending in an ellipsis when cut. A
+    scoped text stays scoped."""
+    if isinstance(text, ScopedText):
+        return text.derive(lambda t: _bounded(t, max_chars))
+    return _bounded(text, max_chars)
+
+
+def _bounded(text: str, max_chars: int) -> str:
     flat = " ".join(text.split())
     if len(flat) <= max_chars:
         return flat
@@ -144,8 +152,8 @@ def render_relationship(
     known: Collection[str] | None = None,
     strongest: int = SHOWN_SENTIMENTS,
     neutrals: Mapping[str, float] = SENTIMENT_NEUTRALS,
-) -> str:
-    """The relationship as a prompt reads it, e.g.::
+) -> ScopedText:
+    """The relationship as a prompt reads it, in the user's scope, e.g.::
 
         You and alice: friend.
         You feel toward them: trust 72, curiosity 55, affection 40.
@@ -180,8 +188,13 @@ def render_relationship(
     summary = bounded_summary(relationship.summary, rules.summary_max_chars)
     if summary:
         lines.append(f"Your view of them: {summary}")
+    self_view = bounded_summary(relationship.self_view, rules.summary_max_chars)
+    if self_view:
+        lines.append(f"How you see yourself with them: {self_view}")
     if relationship.last_contact is not None:
         days = (now - relationship.last_contact).days
         if days >= 1:
             lines.append(f"You last spoke {days} day{'s' if days != 1 else ''} ago.")
-    return "\n".join(lines)
+    # Everything here is this user's: their name, what the agent thinks of them and of
+    # itself with them.
+    return ScopedText("\n".join(lines), relationship.scope)

@@ -22,14 +22,14 @@ from soul_framework.config import Settings
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
-from soul_framework.domain.llm import Tier
 from soul_framework.domain.memory import MemoryScope
 from soul_framework.domain.persona import Persona
 from soul_framework.domain.relationship import Relationship
+from soul_framework.domain.scope import Scope, ScopedText, public, scope_of
 from soul_framework.mind.agents import ensure_agent
+from soul_framework.mind.answers import ask
 from soul_framework.mind.feelings import Appraisal, experience
 from soul_framework.mind.memory_retrieval import render_memories, retrieve_memories
-from soul_framework.mind.output_fields import clip
 from soul_framework.mind.prompt import plugin_sections
 from soul_framework.mind.relationships import RelationshipRules, render_relationship
 from soul_framework.mind.reply_output import (
@@ -54,9 +54,9 @@ HISTORY_MESSAGES = 40
 """Most messages read back for the prompt; the token budget usually keeps fewer."""
 MEMORIES_MAX_CHARS = 1500
 """Longest rendering of the recalled memories in a prompt (the token budget may drop it)."""
-APPRAISAL_REASON = "a conversation"
-"""The reason shown with the agent's feelings; the same for every user, so it never quotes one
-user's words to another."""
+APPRAISAL_REASON = public("a conversation")
+"""The reason shown with the agent's feelings; the same for every user: the feelings are
+public, so their reason may not be made from any user's words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,12 @@ class Mind:
             runtime.newborn_agent,
             tuple(runtime.prompt_sections),
         )
+
+    def feelings(self, agent: Agent, now: datetime) -> ScopedText:
+        """How the agent feels at ``now``, in the emotion model's words (public: numbers and
+        the public reason)."""
+        state = self.model.current(agent.emotions, now)
+        return ScopedText(self.model.render(state), scope_of([agent.emotions.reason]))
 
     def feel(self, agent: Agent, output: Any, *, reason: str, now: datetime) -> Agent:
         """``agent`` after what a model's answer proposed it feels (its ``emotions`` deltas, at
@@ -161,7 +167,7 @@ async def user_context(
     *,
     query: str,
     now: datetime,
-) -> dict[str, str]:
+) -> dict[str, ScopedText]:
     """What the agent knows of this one user and of itself, rendered for a prompt: the
     relationship and its view of them, the memories best scored for ``query`` among those about
     this user and its own (the store is asked with this user's scope only), its latest thought.
@@ -189,7 +195,7 @@ async def user_context(
             relationship, now, username=username, rules=rules, known=mind.model.sentiments
         ),
         "memories": render_memories(memories, max_chars=MEMORIES_MAX_CHARS),
-        "thought": thought.thought if thought else "",
+        "thought": thought.thought if thought else public(""),
     }
 
 
@@ -223,12 +229,14 @@ async def reply(
         ),
     )
     history = turns_until(stored, request.message_id)[-HISTORY_MESSAGES:]
+    audience = Scope.user(request.user_id)
     scene = ReplyScene(
         agent_name=request.agent_name,
         identity=agent.identity,
-        feelings=mind.model.render(mind.model.current(agent.emotions, now)),
-        username=request.username,
+        feelings=mind.feelings(agent, now),
+        username=ScopedText(request.username, audience),
         kind=request.kind,
+        audience=audience,
         **known,
     )
     extra = await plugin_sections(
@@ -241,8 +249,9 @@ async def reply(
             "conversation": history,
             "settings": mind.settings,
         },
+        scope=audience,
     )
-    messages = reply_messages(
+    prompt = reply_messages(
         mind.persona, scene, history, budget=mind.settings.soul_prompt_budget_tokens, extra=extra
     )
     streamer = FieldStreamer("message")
@@ -252,15 +261,15 @@ async def reply(
         if text:
             await on_text(text)
 
-    completion = await provider.complete(
-        messages,
-        tier=Tier.FAST,
+    answer = await ask(
+        provider,
+        prompt,
         output_model=mind.output_model(request.kind),
         on_delta=on_delta,
         timeout_seconds=timeout_seconds,
     )
-    output: Any = completion.output
-    text = clip(output.message, MESSAGE_MAX_CHARS)
+    output: Any = answer.output
+    text = answer.text("message", MESSAGE_MAX_CHARS)
     answering = getattr(output, "respond", True) and bool(text)
     expression = mind.persona.expression_or_neutral(output.expression)
     felt_at = utcnow()
@@ -269,8 +278,9 @@ async def reply(
     writes = [
         store.annotate_message(
             request.message_id,
-            purpose=clip(output.perceived_purpose, LABEL_MAX_CHARS),
-            tone=clip(output.perceived_tone, LABEL_MAX_CHARS),
+            conversation_id=request.conversation_id,
+            purpose=answer.text("perceived_purpose", LABEL_MAX_CHARS),
+            tone=answer.text("perceived_tone", LABEL_MAX_CHARS),
         ),
         store.update_agent(
             agent.id,
@@ -286,15 +296,15 @@ async def reply(
             from_agent=True,
             message=text,
             timestamp=utcnow(),
-            purpose=clip(output.purpose, LABEL_MAX_CHARS),
-            tone=clip(output.tone, LABEL_MAX_CHARS),
+            purpose=answer.text("purpose", LABEL_MAX_CHARS),
+            tone=answer.text("tone", LABEL_MAX_CHARS),
             expression=expression,
             reply_to=request.message_id,
         )
         writes.append(store.append_message(reply_message))
     await asyncio.gather(*writes)
     return {
-        "response": text if answering else None,
+        "response": str(text) if answering else None,
         "time": round(time.perf_counter() - started, 3),
         "expression": expression,
     }

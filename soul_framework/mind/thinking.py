@@ -2,12 +2,17 @@
 
 A thinking pass makes ONE structured call built only from what is the agent's own: its
 persona, identity and feelings, its own memories (never those about a user) and its previous
-thought. The answer holds a thought (stored; ``/v1/thoughts/latest`` shows it to anyone), maybe
-a new idle expression, an emotional reaction, and maybe a memory of its own.
+thought. Its prompt is assembled for the public audience, so a section holding any user's
+words is refused before the model sees it, and everything the answer holds is public: a
+thought (stored; ``/v1/thoughts/latest`` shows it to anyone), maybe a new idle expression, an
+emotional reaction, maybe a memory of its own, and maybe a revision of its identity (the only
+way the public identity changes in words: from the agent's own public state, never from a
+conversation).
 
 Then, optionally, outreach: for each user with recent contact, ONE more call drafted only from
-that user's context (their relationship and conversation, plus the agent's own new thought)
-decides whether to write to them. A draft is sent only when the model says it is appropriate,
+that user's context (their relationship and conversation, plus the agent's public state and its
+new thought) decides whether to write to them; the draft is in that user's scope and can be
+stored and delivered to them alone. A draft is sent only when the model says it is appropriate,
 it passes the checks below, and the user is not over the limits: at most one unsolicited
 message per user every ``SOUL_OUTREACH_MIN_HOURS``, never to a user silent for more than
 ``SOUL_OUTREACH_MAX_SILENCE_DAYS``, at most ``SOUL_OUTREACH_MAX_USERS`` users a pass.
@@ -27,10 +32,11 @@ from pydantic import BaseModel, Field, create_model
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
-from soul_framework.domain.llm import Tier
 from soul_framework.domain.memory import MAX_MEMORY_TAGS, Memory, MemoryScope, Thought
 from soul_framework.domain.relationship import Relationship
+from soul_framework.domain.scope import PUBLIC, Scope, ScopedText, public, require_within
 from soul_framework.mind.agents import ensure_agent
+from soul_framework.mind.answers import ask
 from soul_framework.mind.feelings import deltas_model
 from soul_framework.mind.memory_distillation import significance_of
 from soul_framework.mind.memory_retrieval import (
@@ -43,13 +49,12 @@ from soul_framework.mind.output_fields import (
     CONFIDENCE,
     IMPORTANCE,
     choice_field,
-    clip,
     number_field,
     tags_field,
     text_field,
 )
-from soul_framework.mind.persona_prompt import persona_text
-from soul_framework.mind.prompt import REQUIRED, Section, assemble
+from soul_framework.mind.persona_prompt import persona_section
+from soul_framework.mind.prompt import REQUIRED, assemble, section
 from soul_framework.mind.relationships import RelationshipRules, render_relationship
 from soul_framework.mind.reply import Mind
 from soul_framework.mind.reply_prompt import conversation_turns
@@ -58,11 +63,12 @@ from soul_framework.protocols import LLMProvider, Store
 log = logging.getLogger(__name__)
 
 THOUGHT_MAX_CHARS = 400
+IDENTITY_MAX_CHARS = 1000
 OUTREACH_MAX_CHARS = 500
 MEMORY_TEXT_MAX_CHARS = 300
 OWN_MEMORIES = 5
 OUTREACH_HISTORY = 12
-THINKING_REASON = "its own thoughts"
+THINKING_REASON = public("its own thoughts")
 
 Deliver = Callable[[str, Message], Awaitable[None]]
 """Called with a user's id and the message the agent started, once it is stored."""
@@ -87,6 +93,11 @@ def thought_output_model(
         memory_event=text_field(MEMORY_TEXT_MAX_CHARS, "What to remember, in one sentence."),
         memory_importance=number_field(1, 10, IMPORTANCE, default=3),
         memory_tags=tags_field(MAX_MEMORY_TAGS, f"At most {MAX_MEMORY_TAGS} one-word tags."),
+        identity=text_field(
+            IDENTITY_MAX_CHARS,
+            "Your revised view of yourself in the first person, if this thought changed it; "
+            "else empty to keep it.",
+        ),
     )
 
 
@@ -154,49 +165,54 @@ async def think(
         now=now,
         settings=mind.settings,
     )
-    feelings = mind.model.render(mind.model.current(agent.emotions, now))
+    feelings = mind.feelings(agent, now)
     sections = [
-        Section("persona", persona_text(mind.persona, agent_name, agent.identity), REQUIRED),
-        Section(
+        persona_section(mind.persona, agent_name, agent.identity),
+        section(
             "task",
             "Nobody is talking to you right now. Think on your own: about yourself, your "
             "feelings, what you remember, what you wonder about. Write the thought down, "
-            "choose the face you wear while idle, and say how the thought changes your "
-            "feelings. Keep it to yourself: never name or describe any person you talk with.",
+            "choose the face you wear while idle, say how the thought changes your "
+            "feelings, and whether it changes how you see yourself.",
             REQUIRED,
         ),
-        Section("feelings", f"How you feel right now: {feelings}", 900),
+        section("feelings", f"How you feel right now: {feelings}", 900, feelings),
     ]
     if own:
         remembered = render_memories(own, max_chars=1200)
-        sections.append(Section("memories", f"Things you remember:\n{remembered}", 500))
+        sections.append(section("memories", f"Things you remember:\n{remembered}", 500, remembered))
     if previous:
-        sections.append(Section("thought", f"Your previous thought: {previous.thought}", 300))
-    completion = await provider.complete(
-        assemble(sections, [], budget=mind.settings.soul_prompt_budget_tokens),
-        tier=Tier.FAST,
+        sections.append(
+            section("thought", f"Your previous thought: {previous.thought}", 300, previous.thought)
+        )
+    answer = await ask(
+        provider,
+        # Everyone may read what this pass writes: nothing of any user may be in its prompt.
+        assemble(sections, [], budget=mind.settings.soul_prompt_budget_tokens, audience=PUBLIC),
         output_model=thought_output_model(
             tuple(mind.persona.expressions),
             tuple(mind.model.emotions),
             mind.settings.soul_emotion_max_delta,
         ),
-        on_delta=None,
         timeout_seconds=mind.settings.soul_llm_timeout_seconds,
     )
-    output: Any = completion.output
+    output: Any = answer.output
+    text = answer.text("thought", THOUGHT_MAX_CHARS)
     thought = Thought(
         id=new_id(),
         agent_id=agent.id,
-        thought=clip(output.thought, THOUGHT_MAX_CHARS) or "…",
+        thought=text or answer.scoped("…"),
         created_at=now,
     )
     await store.add_thought(thought)
-    idle = mind.persona.expression_or_neutral(output.idle_expression)
+    idle = answer.scoped(mind.persona.expression_or_neutral(output.idle_expression))
+    identity = answer.text("identity", IDENTITY_MAX_CHARS).derive(lambda t: " ".join(t.split()))
     agent = await store.update_agent(
         agent.id,
         lambda current: replace(
             mind.feel(current, output, reason=THINKING_REASON, now=now),
             idle_expression=idle,
+            identity=identity or current.identity,
         ),
     )
     memory = None
@@ -208,15 +224,17 @@ async def think(
                 id=new_id(),
                 agent_id=agent.id,
                 user_id=None,
-                event=clip(output.memory_event, MEMORY_TEXT_MAX_CHARS),
+                event=answer.text("memory_event", MEMORY_TEXT_MAX_CHARS),
                 thoughts=thought.thought,
                 importance=importance,
                 significance=significance_of(importance),
                 created_at=now,
                 last_accessed=now,
-                tags=tuple(t.strip().lower() for t in output.memory_tags if t.strip())[
-                    :MAX_MEMORY_TAGS
-                ],
+                tags=tuple(
+                    t.derive(lambda s: s.strip().lower())
+                    for t in answer.texts("memory_tags")
+                    if t.strip()
+                )[:MAX_MEMORY_TAGS],
             ),
         )
         await store.add_memory(memory)
@@ -265,6 +283,8 @@ async def reach_out(
         if message is None:
             continue
         stored = await store.append_message(replace(message, conversation_id=conversation.id))
+        # Pushed on this user's own stream: only text of their scope may go there.
+        require_within(stored.message, Scope.user(relationship.user_id), field="an outreach")
         await deliver(relationship.user_id, stored)
         delivered.append(stored)
     return delivered
@@ -281,37 +301,38 @@ async def _draft(
     history: Sequence[Message],
     now: datetime,
 ) -> Message | None:
-    username = their_last.sender_username
+    audience = relationship.scope
+    username = ScopedText(their_last.sender_username, audience)
     rules = RelationshipRules.of(mind.settings)
+    known = render_relationship(
+        relationship, now, username=username, rules=rules, known=mind.model.sentiments
+    )
     sections = [
-        Section("persona", persona_text(mind.persona, agent_name, agent.identity), REQUIRED),
-        Section(
+        persona_section(mind.persona, agent_name, agent.identity),
+        section(
             "task",
             f"You may write to {username} on your own now, without being asked. Do so only if "
             "you have something kind or genuinely interesting to say to them; never press, "
             "never guilt them for being away, never mention anyone else.",
             REQUIRED,
+            username,
         ),
-        Section(
-            "relationship",
-            render_relationship(
-                relationship, now, username=username, rules=rules, known=mind.model.sentiments
-            ),
-            700,
-        ),
-        Section("thought", f"What you were just thinking: {thought.thought}", 300),
+        section("relationship", known, 700, known),
+        section("thought", f"What you were just thinking: {thought.thought}", 300, thought.thought),
     ]
-    completion = await provider.complete(
+    answer = await ask(
+        provider,
         assemble(
-            sections, conversation_turns(history), budget=mind.settings.soul_prompt_budget_tokens
+            sections,
+            conversation_turns(history),
+            budget=mind.settings.soul_prompt_budget_tokens,
+            audience=audience,
         ),
-        tier=Tier.FAST,
         output_model=outreach_output_model(),
-        on_delta=None,
         timeout_seconds=mind.settings.soul_llm_timeout_seconds,
     )
-    output: Any = completion.output
-    text = clip(output.message, OUTREACH_MAX_CHARS)
+    output: Any = answer.output
+    text = answer.text("message", OUTREACH_MAX_CHARS)
     previous_own = [m.message for m in history if m.from_agent]
     if not (output.send and output.appropriate and text):
         return None

@@ -185,7 +185,7 @@ async def _opened_store(settings: Settings) -> AsyncIterator[Store]:
     from soul_framework.runtime import Runtime
 
     runtime = Runtime.build(settings)
-    store = runtime.store
+    store = runtime.store.plugin  # the plugin itself: its contract is what is tested
     await store.open()
     try:
         yield store
@@ -198,7 +198,8 @@ if pytest_asyncio is not None:
     @pytest_asyncio.fixture
     async def soul_store(soul_settings: Callable[..., Settings]) -> AsyncIterator[Store]:
         """An opened, empty store in the test's folder (SQLite: the one ``soul_settings()``
-        selects), closed after the test."""
+        selects), closed after the test. It is the plugin itself, without the scope guard the
+        service puts around it, so a store's own contract can be tested with plain text."""
         async for store in _opened_store(soul_settings()):
             yield store
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -375,6 +376,7 @@ class StoreContract:
                 sentiments={"trust": 71.25, "curiosity": 20.5},
                 sentiments_at=at(3),
                 summary="Likes storms.",
+                self_view="Braver when we talk.",
                 last_contact=at(4),
                 distilled_at=at(5),
             )
@@ -458,8 +460,14 @@ class StoreContract:
     async def test_a_message_is_annotated_with_how_it_was_read(self, store):
         conversation = await store.conversation("jasmine", "u1", at=T0)
         stored = await store.append_message(a_message(conversation.id, "guess what"))
-        assert await store.annotate_message(stored.id, purpose="share news", tone="excited")
-        assert not await store.annotate_message("no-such-message", purpose="x", tone="y")
+        annotate = functools.partial(store.annotate_message, conversation_id=conversation.id)
+        assert await annotate(stored.id, purpose="share news", tone="excited")
+        assert not await annotate("no-such-message", purpose="x", tone="y")
+        other = await store.conversation("jasmine", "u2", at=T0)
+        # A message is annotated only within its own conversation.
+        assert not await store.annotate_message(
+            stored.id, conversation_id=other.id, purpose="x", tone="y"
+        )
         [read] = await store.list_messages(conversation.id, limit=10, before_seq=None)
         assert (read.purpose, read.tone, read.message, read.seq) == (
             "share news",
@@ -467,6 +475,11 @@ class StoreContract:
             "guess what",
             stored.seq,
         )
+
+    async def test_a_conversation_is_found_by_its_id(self, store):
+        made = await store.conversation("jasmine", "u1", at=T0)
+        assert await store.get_conversation(made.id) == made
+        assert await store.get_conversation("no-such-conversation") is None
 
     async def test_messages_need_their_conversation(self, store):
         with pytest.raises(NotFound):

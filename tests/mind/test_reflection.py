@@ -6,13 +6,14 @@ from dataclasses import replace
 
 from soul_framework.domain.ids import utcnow
 from soul_framework.domain.memory import MemoryScope
-from soul_framework.mind.reflection import ReflectionRequest, quotes, reflect
+from soul_framework.mind.reflection import ReflectionRequest, reflect
+from tests.mind.test_reply import answer
 
 REFLECTION = {
     "summary": "A nurse who works nights and loves thunderstorms.",
     "relationship": "friend",
     "sentiments": {"trust": 12, "curiosity": 8, "nonsense": 50},
-    "identity": "I am Jasmine, and I have learned to listen before I speak.",
+    "self_view": "With them I have learned to listen before I speak.",
     "keep_memory": True,
     "memory_event": "They told me about their first night shift.",
     "memory_thoughts": "It sounded lonely; I want to ask how the next one goes.",
@@ -41,7 +42,8 @@ async def reflect_on(world, user_id: str, text: str, answer: dict, mind=None):
     )
 
 
-async def test_one_call_updates_relationship_sentiments_identity_and_memory(world):
+async def test_one_call_updates_relationship_sentiments_self_view_and_memory(world):
+    before = (await world.store.ensure_agent(world.runtime.newborn_agent(utcnow()))).identity
     outcome = await reflect_on(world, "u1", "My first night shift was so quiet.", REFLECTION)
     assert len(world.llm.chat_requests()) == 1
     rel = await world.store.get_relationship(world.runtime.agent_id, "u1")
@@ -49,9 +51,9 @@ async def test_one_call_updates_relationship_sentiments_identity_and_memory(worl
     assert rel.summary.startswith("A nurse who works nights")
     assert rel.sentiments["trust"] > 15  # resting trust plus a bounded delta
     assert "nonsense" not in rel.sentiments
-    agent = await world.store.get_agent(world.runtime.agent_id)
-    assert agent.identity == REFLECTION["identity"]
-    assert outcome.identity_revised
+    assert rel.self_view == REFLECTION["self_view"]
+    # What the agent learnt about itself with u1 is u1's: the public identity stays.
+    assert (await world.store.get_agent(world.runtime.agent_id)).identity == before
     memory = outcome.memory
     assert (memory.user_id, memory.importance, memory.significance) == ("u1", 10, "high")
     assert memory.tags == ("work", "night_shift", "extra")
@@ -69,23 +71,21 @@ async def test_invalid_relationship_and_no_memory_change_nothing_they_should_not
     )
 
 
-async def test_an_identity_that_quotes_the_user_is_refused(world):
-    before = (await world.store.ensure_agent(world.runtime.newborn_agent(utcnow()))).identity
-    outcome = await reflect_on(
-        world,
-        "u1",
-        "My secret is the blue lighthouse on Harbor Street.",
-        {"identity": "I am the keeper of the blue lighthouse on harbor street."},
-    )
-    assert not outcome.identity_revised
-    assert (await world.store.get_agent(world.runtime.agent_id)).identity == before
+async def test_the_self_view_is_shown_to_its_user_only(world):
+    await reflect_on(world, "u1", "You are braver with me.", {"self_view": "Braver with them."})
+    for user in ("u1", "u2"):
+        world.llm.script({"message": "hello"})
+        await answer(world, await world.said(user, "hi again"))
+    first, second = world.llm.chat_requests()[-2:]
+    assert "Braver with them." in first.prompt
+    assert "Braver with them." not in second.prompt
 
 
-def test_quotes_spots_names_and_runs_of_three_words():
-    sources = ["I walked the old dog home, finally."]
-    assert quotes("Walked the old path", sources, username="zed")
-    assert quotes("I met user_zed today", [], username="user_zed")
-    assert not quotes("I like old dogs and walks", sources, username="zed")
+async def test_an_empty_self_view_keeps_the_last_one(world):
+    await reflect_on(world, "u1", "hi", {"self_view": "Calm with them."})
+    await reflect_on(world, "u1", "hi", {"self_view": ""})
+    rel = await world.store.get_relationship(world.runtime.agent_id, "u1")
+    assert rel.self_view == "Calm with them."
 
 
 async def test_an_insight_is_distilled_once_enough_importance_gathered(world):
