@@ -6,9 +6,10 @@ Each user has a list ``soul:user-jobs:{user}`` of unfinished jobs in the order s
 head is on an RQ queue, and finishing a job hands the turn to the next one, so one user's
 messages are answered in order however many workers run, while different users run in parallel.
 
-Running jobs beat a heart (the sorted set ``soul:jobs:running``, scored by the last beat);
-a job whose heart stopped (its worker was killed) is finished as ``failed`` / ``worker_lost``
-by whichever process sweeps first, and the user's next job gets its turn. Queued jobs are in
+Running jobs beat a heart (the sorted set ``soul:jobs:running``, scored by the last beat) until
+their outcome is recorded; a job whose heart stopped (its worker was killed) is finished as
+``failed`` / ``worker_lost`` by whichever process sweeps first, and the user's next job gets its
+turn. Queued jobs are in
 ``soul:jobs:queued`` (scored by when they were queued or last checked), so that a job whose turn
 came but which never reached a worker (Redis went away at the wrong moment) is queued again.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio
+from redis.exceptions import ResponseError
 
 JOB_KEY = "soul:job:{}"
 USER_JOBS_KEY = "soul:user-jobs:{}"
@@ -204,9 +206,24 @@ class JobStates:
         return bool(finished), next_job.decode() if next_job else None
 
     async def stale(self, now: float | None = None) -> list[str]:
-        """Running jobs whose heart has not beaten for ``STALE_AFTER_SECONDS``."""
+        """Running jobs whose heart has not beaten for ``STALE_AFTER_SECONDS``.
+
+        None while Redis has been up for less than that: a Redis that was just started again
+        gives every running job that long to beat again (its worker may be alive, with a reply
+        made while Redis was away, and only waiting to record it).
+        """
+        if await self._uptime() < STALE_AFTER_SECONDS:
+            return []
         cutoff = (now or time.time()) - STALE_AFTER_SECONDS
         return [j.decode() for j in await self.client.zrangebyscore(RUNNING_KEY, 0, cutoff)]
+
+    async def _uptime(self) -> float:
+        """Seconds since Redis started (infinite where ``INFO`` is not allowed)."""
+        try:
+            info = await self.client.info("server")
+        except ResponseError:
+            return float("inf")
+        return float(info.get("uptime_in_seconds", float("inf")))
 
     async def stalled(self, now: float | None = None) -> list[str]:
         """Queued jobs last queued or checked ``STALLED_AFTER_SECONDS`` ago or more."""

@@ -30,7 +30,7 @@ from soul_framework.jobs.context import (
 from soul_framework.jobs.reflection_job import enqueue_reflection
 from soul_framework.jobs.state import HEARTBEAT_SECONDS, JobStates
 from soul_framework.jobs.token_relay import TokenRelay
-from soul_framework.jobs.turns import hand_turn
+from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS, hand_turn
 from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
 from soul_framework.observers import notify
@@ -38,9 +38,10 @@ from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-FINISH_RETRY_SECONDS = 15.0
-"""How long a job that ran to its end keeps trying to record it while Redis is unreachable
-(a job cut off does not wait: its worker is stopping or its time is up)."""
+FINISH_SLACK_SECONDS = 5.0
+"""A job that ran to its end keeps trying to record it while Redis is unreachable until this
+long before RQ's backstop would cut it off (a job cut off does not wait: its worker is stopping
+or its time is up)."""
 END_TIMEOUT_SECONDS = 3.0
 """How long ending a job that was cut off may take on the jobs' loop before the loop counts as
 stuck (short: a worker stopping has a few seconds before it is killed)."""
@@ -70,19 +71,25 @@ async def _answer(context: JobContext, payload: dict[str, Any]) -> None:
     job_id = payload["job_id"]
     if not await states.start(job_id):
         return  # already finished (e.g. taken for lost while it waited)
+    started = time.monotonic()
+    settings = context.runtime.settings
+    # RQ kills the job at its own timeout: waiting for Redis to record the outcome ends first.
+    backstop = started + settings.soul_job_timeout_seconds + RQ_TIMEOUT_MARGIN_SECONDS
+    # The heart beats until the outcome is recorded: a job whose reply is made, waiting for
+    # Redis to come back, is not lost.
     heart = asyncio.create_task(_beat(states, job_id))
     try:
         outcome = await _outcome(context, payload)
+        await _finish(
+            context.runtime,
+            states,
+            context.connection,
+            payload,
+            patience=backstop - FINISH_SLACK_SECONDS - time.monotonic(),
+            **outcome,
+        )
     finally:
         heart.cancel()
-    await _finish(
-        context.runtime,
-        states,
-        context.connection,
-        payload,
-        patience=FINISH_RETRY_SECONDS,
-        **outcome,
-    )
     if "result" in outcome:
         await _reflect_later(context, payload)
         await _observe(context.runtime, payload, outcome["result"])
@@ -91,7 +98,10 @@ async def _answer(context: JobContext, payload: dict[str, Any]) -> None:
 async def _beat(states: JobStates, job_id: str) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        await states.beat(job_id)
+        try:
+            await states.beat(job_id)
+        except (RedisError, OSError) as exc:  # the next beat tries again
+            log.debug("job %s: heartbeat not sent (%r)", job_id, exc)
 
 
 async def _outcome(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +174,7 @@ async def _finish(
     """End the job (once) and enqueue the owner's next one; ``connection`` is RQ's client.
 
     While Redis is away, ending is tried again for up to ``patience`` seconds, so that a
-    reply made during a blip is kept; after that the sweeper ends the job as ``worker_lost``.
+    reply made during an outage is kept; after that the sweeper ends the job as ``worker_lost``.
     If the next job cannot be queued, the sweeper queues it later.
     """
     job_id = payload["job_id"]

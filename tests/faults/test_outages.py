@@ -8,6 +8,8 @@ history holds one sample per stored reply, and new messages are answered again.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from soul_framework.embedded_redis import EmbeddedRedis
+from soul_framework.jobs.state import STALE_AFTER_SECONDS
 from soul_framework.testing.deployment import Deployment
 from tests.faults.checks import (
     all_running,
@@ -26,7 +29,7 @@ from tests.faults.checks import (
     sample_count,
     swinging_echo,
 )
-from tests.jobs.conftest import Client, llm_deployment, reply_requests
+from tests.jobs.conftest import Client, echo_reply, llm_deployment, reply_requests
 
 pytestmark = pytest.mark.slow
 
@@ -179,6 +182,51 @@ def test_redis_restarted_under_load_loses_and_repeats_nothing(tmp_path, llm):
         assert done["status"] == "succeeded", (done, service.log_tail())
         # One sample per stored reply, the fresh one's included: none half-applied, none lost.
         assert sample_count(fresh) - samples_before == replies_stored + 1
+        assert all_running(service), service.log_tail()
+    finally:
+        service.stop()
+        own_redis.stop()
+
+
+def stored_replies(service: Deployment) -> list[str]:
+    """The agent's replies in the deployment's SQLite store, read from the file itself (the
+    API cannot show them while Redis is away: every request checks its session there)."""
+    with contextlib.closing(sqlite3.connect(service.folder / "data" / "soul.db")) as db:
+        rows = db.execute("SELECT message FROM messages WHERE from_agent = 1 ORDER BY seq")
+        return [row[0] for row in rows]
+
+
+def test_a_reply_stored_while_redis_is_away_ends_succeeded(tmp_path, llm):
+    llm.latency_seconds = 2.0
+    llm.script(*([echo_reply] * 10))
+    own_redis = EmbeddedRedis(tmp_path / "redis", persistent=True)  # as `soul up` runs it
+    service = llm_deployment(tmp_path, own_redis.start(), llm).start(workers=1)
+    try:
+        user = Client(service.base)
+        job_id = user.submit("answered in the dark").json()["job_id"]
+        deadline = time.monotonic() + 60
+        while not reply_requests(llm):  # the worker has the job; the model thinks
+            assert time.monotonic() < deadline, service.log_tail()
+            time.sleep(0.05)
+        assert own_redis.process is not None
+        own_redis.process.kill()  # as kill -9 would
+        own_redis.process.wait()
+        while stored_replies(service) != ["echo: answered in the dark"]:
+            assert time.monotonic() < deadline, service.log_tail()
+            time.sleep(0.1)
+        # Away longer than a job keeps beating without Redis before it is taken for lost.
+        time.sleep(STALE_AFTER_SECONDS + 2)
+        own_redis.start()
+
+        view = settle(service, {job_id: user})[job_id]
+        assert view["status"] == "succeeded", (view, service.log_tail())
+        assert view["result"]["response"] == "echo: answered in the dark"
+        assert [(m["from_agent"], m["message"]) for m in conversation_of(user)] == [
+            (False, "answered in the dark"),
+            (True, "echo: answered in the dark"),
+        ]
+        done = user.wait(user.submit("and after it").json()["job_id"], timeout=60)
+        assert done["status"] == "succeeded", (done, service.log_tail())
         assert all_running(service), service.log_tail()
     finally:
         service.stop()
