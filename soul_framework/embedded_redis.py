@@ -2,7 +2,8 @@
 
 ``soul up`` and the test suite use it when ``REDIS_URL`` is not set. It listens on a unix socket
 in the data folder only (no TCP port), keeps an append-only file there so queued jobs survive a
-restart, and is stopped with the process that started it.
+restart, and is stopped with the process that started it. Its folder, socket and files are its
+owner's only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import redis
 
 from soul_framework.errors import ConfigError
+from soul_framework.private_files import private_folder, tighten
 from soul_framework.processes import child_process_options
 
 START_TIMEOUT_SECONDS = 15.0
@@ -71,7 +73,11 @@ class EmbeddedRedis:
     def start(self) -> str:
         """Start the server and wait until it answers; returns its URL. A server that died
         is started again the same way, on the same socket and append-only file."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Its append-only file holds every queued message: the owner's only. Files Redis makes
+        # are 0600 by its umask; older ones are tightened.
+        private_folder(self.data_dir)
+        for path in [*self.data_dir.iterdir(), *self.data_dir.glob("appendonlydir/*")]:
+            tighten(path)  # (Redis 7 keeps its append-only files in that folder)
         self.socket_path.unlink(missing_ok=True)
         arguments = [
             redis_server_executable(),
@@ -96,6 +102,7 @@ class EmbeddedRedis:
             arguments,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            umask=0o077,
             **child_process_options(),
         )
         self._wait_until_ready()

@@ -379,6 +379,44 @@ def test_soul_up_restarts_its_redis_on_the_same_data(tmp_path):
 
 
 @pytest.mark.slow
+def test_soul_up_keeps_its_data_private(tmp_path):
+    """Under the usual umask 022, what soul up keeps is its owner's only, and a data folder
+    left readable by an older version is tightened."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    (data / "secrets.env").write_text("")
+    (data / "secrets.env").chmod(0o644)
+    from soul_framework.testing.fake_llm import FakeLLMServer
+
+    llm = FakeLLMServer().start()
+    llm.script({"message": "noted"})
+    before = os.umask(0o022)
+    try:
+        up = SoulUp(tmp_path, clean_env(OPENAI_API_KEY="sk-fake", OPENAI_BASE_URL=llm.url))
+    finally:
+        os.umask(before)
+    try:
+        up.wait_until_up()
+        answer = chat_once(up.base, "a private word")  # the database and Redis have written
+        assert answer["status"] == "succeeded", answer
+
+        def mode(path: Path) -> int:
+            return path.stat().st_mode & 0o777
+
+        assert mode(data) == 0o700
+        assert mode(data / "redis") == 0o700
+        for name in ("secrets.env", "soul.db", "soul.db-wal", "soul.db-shm"):
+            assert mode(data / name) == 0o600, name
+        for path in (data / "redis").iterdir():
+            assert mode(path) & 0o077 == 0, path
+        assert (data / "redis" / "soul-redis.aof").stat().st_size > 0
+    finally:
+        code = up.stop()
+        llm.stop()
+    assert code == 0, up.output
+
+
+@pytest.mark.slow
 def test_soul_up_killed_outright_leaves_no_orphans(tmp_path):
     """Even SIGKILL, which gives soul up no chance to clean up: the children follow it."""
     up = SoulUp(tmp_path, clean_env())

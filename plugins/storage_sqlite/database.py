@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from soul_framework.errors import StorageUnavailable
+from soul_framework.private_files import private_file, private_folder, tighten
 from soul_plugins.storage_sqlite.batches import Batches
 from soul_plugins.storage_sqlite.migrations import migrate
 
@@ -102,7 +103,12 @@ class Database:
             raise StorageUnavailable(f"SQLite could not open {self.path}: {exc}") from exc
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Password hashes and every message: the owner's only. SQLite gives its -wal and -shm
+        # files the database file's mode, so creating that one 0600 covers them.
+        private_folder(self.path.parent)
+        private_file(self.path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            tighten(self.path.with_name(self.path.name + suffix))
         connection = connect(self.path, trace=self._trace)
         migrate(connection)
         return connection
