@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from soul_framework.chat import chat
 from soul_framework.config import Settings, load_settings
 from soul_framework.errors import SoulError
 from soul_framework.logs import configure_logging
+from soul_framework.masking import mask_credentials
 from soul_framework.persona_commands import persona
 
 log = logging.getLogger("soul_framework.cli")
@@ -22,11 +24,18 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+class Failure(click.ClickException):
+    """A command's error as its user reads it, with credentials in URLs masked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(mask_credentials(message))
+
+
 def _settings(**overrides: object) -> Settings:
     try:
         settings = load_settings(**overrides)
     except SoulError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Failure(exc.message) from exc
     configure_logging(settings)
     return settings
 
@@ -63,7 +72,7 @@ def serve(host: str, port: int) -> None:
     try:
         event_loops.run(serve_api(settings, host, port))
     except SoulError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Failure(exc.message) from exc
 
 
 @click.command()
@@ -77,7 +86,7 @@ def worker(burst: bool, name: str | None) -> None:
     try:
         run_worker(settings, burst=burst, name=name)
     except SoulError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Failure(exc.message) from exc
 
 
 @click.command()
@@ -89,7 +98,7 @@ def plugins() -> None:
     try:
         runtime = Runtime.build(settings)
     except SoulError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Failure(exc.message) from exc
     pm = runtime.pm
     selected = {(family, name) for family, name in runtime.selection.as_dict().items()}
     for name, info in sorted(pm.info.items()):
@@ -103,7 +112,7 @@ def plugins() -> None:
                 mark = "  [selected]" if (family, registration.name) in selected else ""
                 click.echo(f"    {family.replace('_', ' ')}: {registration.name}{mark}")
     for name, reason in sorted(pm.failures.items()):
-        click.echo(f"{name}  (NOT LOADED: {reason})")
+        click.echo(f"{name}  (NOT LOADED: {mask_credentials(reason)})")
 
 
 @click.command("config")
@@ -134,7 +143,7 @@ def grant_creator(email: str) -> None:
     try:
         username, agent_name = asyncio.run(grant(settings, email))
     except SoulError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise Failure(exc.message) from exc
     click.echo(f"{username} ({email}) is now {agent_name}'s creator.")
 
 
@@ -154,9 +163,10 @@ def llm_check(tier: str) -> None:
     try:
         name, info, completion = asyncio.run(check_llm(settings, Tier(tier)))
     except SoulError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        raise Failure(f"{exc.code}: {exc.message}") from exc
     usage = completion.usage
-    click.echo(f"provider: {name} ({info.mode}) at {info.base_url or 'the default endpoint'}")
+    where = mask_credentials(info.base_url) if info.base_url else "the default endpoint"
+    click.echo(f"provider: {name} ({info.mode}) at {where}")
     click.echo(f"model:    {info.models.get(tier)} ({tier})")
     click.echo(f"answer:   {completion.output.model_dump_json()}")
     click.echo(f"latency:  {usage.latency_seconds * 1000:.0f} ms")
@@ -200,6 +210,10 @@ def _add_plugin_commands(group: click.Group) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Plugins load while the group is built, before any command has set logging up: what they
+    # log then must go through the same formatter (one line, credentials masked).
+    with contextlib.suppress(SoulError):
+        configure_logging(load_settings())
     build_cli().main(args=argv, prog_name="soul")
 
 

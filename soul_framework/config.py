@@ -16,6 +16,10 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from soul_framework.errors import ConfigError
+from soul_framework.masking import mask_credentials
+
+mask_uri_credentials = mask_credentials
+"""The name the worker imports for :func:`soul_framework.masking.mask_credentials`."""
 
 DEVELOPMENT_ENVS = frozenset({"development", "dev", "local"})
 """``APP_ENV`` values that mean development; every other value (or none) means production."""
@@ -356,7 +360,7 @@ class Settings(BaseSettings):
             elif value is None:
                 text = ""
             else:
-                text = mask_uri_credentials(str(value))
+                text = mask_credentials(str(value))
             shown[name.upper()] = text
         return shown
 
@@ -392,16 +396,6 @@ def _is_origin(text: str) -> bool:
         and port_ok
         and not (parts.path or parts.query or parts.fragment)
     )
-
-
-def mask_uri_credentials(text: str) -> str:
-    """``mongodb://user:pw@host`` -> ``mongodb://user:****@host``."""
-    scheme, sep, rest = text.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return text
-    credentials, _, host = rest.partition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:****@{host}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from soul_framework.api.request_id import current_request_id
 from soul_framework.errors import RateLimited, SoulError
+from soul_framework.masking import mask_credentials
 
 log = logging.getLogger("soul_framework.api")
 
@@ -58,7 +59,8 @@ def error_response(
     body: dict[str, Any] = {
         "error": {
             "code": code or CODES_BY_STATUS.get(status, "error"),
-            "message": message or DEFAULT_MESSAGES.get(status, "Request failed."),
+            # A message may quote a URL (a plugin's error); its credentials are not for clients.
+            "message": mask_credentials(message or DEFAULT_MESSAGES.get(status, "Request failed.")),
             "request_id": current_request_id(),
         }
     }

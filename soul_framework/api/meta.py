@@ -13,6 +13,7 @@ from quart_schema import tag, validate_response
 from soul_framework import API_VERSION
 from soul_framework.api.state import app_state
 from soul_framework.jobs.queues import queue_report
+from soul_framework.masking import mask_credentials
 
 blueprint = Blueprint("meta", __name__, url_prefix="/v1")
 
@@ -120,13 +121,14 @@ async def version() -> Version:
 @tag(["meta"])
 @validate_response(LLMInfo)
 async def llm() -> LLMInfo:
-    """The selected language-model provider, its models and whether it is configured."""
+    """The selected language-model provider, its models and whether it is configured (never a
+    key: credentials in the base URL are masked)."""
     runtime = app_state().runtime
     info = runtime.llm_provider.describe()
     return LLMInfo(
         mode=info.mode,
         provider=runtime.selection.llm_provider,
-        base_url=info.base_url,
+        base_url=mask_credentials(info.base_url) if info.base_url else None,
         models=LLMModels(**info.models),
         configured=info.configured,
     )
