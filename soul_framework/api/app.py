@@ -110,7 +110,9 @@ def create_app(
             log.warning("store %r not ready at start: %s", runtime.selection.store, exc)
         state: AppState = app.extensions["soul"]
         background.append(
-            asyncio.create_task(keep_sweeping(state.jobs, state.redis_sync, settings))
+            asyncio.create_task(
+                keep_sweeping(state.jobs, state.redis_sync, settings, runtime.store)
+            )
         )
         tasks = scheduled_tasks(runtime)
         if tasks:

@@ -155,6 +155,11 @@ class JobStates:
         raw = await self.client.hget(JOB_KEY.format(job_id), "payload")
         return json.loads(raw) if raw else None
 
+    async def started_at(self, job_id: str) -> float | None:
+        """When a worker started the job (Unix time), None if none has."""
+        raw = await self.client.hget(JOB_KEY.format(job_id), "started_at")
+        return float(raw) if raw else None
+
     async def start(self, job_id: str) -> bool:
         """Mark the job running and publish its first progress, in one round trip; False when
         it is no longer queued (lost, or already done)."""

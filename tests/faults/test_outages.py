@@ -233,6 +233,45 @@ def test_a_reply_stored_while_redis_is_away_ends_succeeded(tmp_path, llm):
         own_redis.stop()
 
 
+def test_a_reply_stored_by_a_worker_that_died_while_redis_was_away_ends_succeeded(tmp_path, llm):
+    """The worker made and stored the reply, then died before Redis came back to record it:
+    the job is found lost, and ends with the reply the store holds, not as worker_lost."""
+    llm.latency_seconds = 2.0
+    llm.script(*([echo_reply] * 10))
+    own_redis = EmbeddedRedis(tmp_path / "redis", persistent=True)
+    service = llm_deployment(tmp_path, own_redis.start(), llm).start(workers=1)
+    try:
+        user = Client(service.base)
+        job_id = user.submit("answered, then the worker died").json()["job_id"]
+        deadline = time.monotonic() + 60
+        while not reply_requests(llm):
+            assert time.monotonic() < deadline, service.log_tail()
+            time.sleep(0.05)
+        assert own_redis.process is not None
+        own_redis.process.kill()
+        own_redis.process.wait()
+        while stored_replies(service) != ["echo: answered, then the worker died"]:
+            assert time.monotonic() < deadline, service.log_tail()
+            time.sleep(0.1)
+        service.kill_worker(service.workers[0])
+        own_redis.start()
+        service.add_worker()
+
+        view = user.wait(job_id, timeout=SETTLE_SECONDS)
+        assert view["status"] == "succeeded", (view, service.log_tail())
+        assert view["result"]["response"] == "echo: answered, then the worker died"
+        assert view["result"]["expression"] == "happy"
+        assert [(m["from_agent"], m["message"]) for m in conversation_of(user)] == [
+            (False, "answered, then the worker died"),
+            (True, "echo: answered, then the worker died"),
+        ]
+        done = user.wait(user.submit("and after it").json()["job_id"], timeout=60)
+        assert done["status"] == "succeeded", (done, service.log_tail())
+    finally:
+        service.stop()
+        own_redis.stop()
+
+
 def test_the_store_unreachable_and_back(stand_in_mongo, deployment, llm):
     llm.script(*([swinging_echo()] * 100))
     service = deployment(
