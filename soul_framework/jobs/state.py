@@ -9,9 +9,9 @@ messages are answered in order however many workers run, while different users r
 Running jobs beat a heart (the sorted set ``soul:jobs:running``, scored by the last beat) until
 their outcome is recorded; a job whose heart stopped (its worker was killed) is finished as
 ``failed`` / ``worker_lost`` by whichever process sweeps first, and the user's next job gets its
-turn. Queued jobs are in
-``soul:jobs:queued`` (scored by when they were queued or last checked), so that a job whose turn
-came but which never reached a worker (Redis went away at the wrong moment) is queued again.
+turn. Queued jobs are in ``soul:jobs:queued`` (scored by when they were queued or last
+checked), so that a job whose turn came but which never reached a worker (Redis went away at
+the wrong moment) is queued again.
 """
 
 from __future__ import annotations
