@@ -9,6 +9,7 @@ import pytest
 
 from soul_framework.domain.ids import utcnow
 from soul_framework.domain.memory import Memory
+from soul_framework.domain.scope import PUBLIC, Scope, ScopedText, public
 from tests.api.test_auth import bearer, guest
 
 
@@ -97,17 +98,18 @@ async def test_memory_tags_are_the_agents_own_never_a_users(make_app):
         store = app.extensions["soul"].runtime.store
         now = utcnow()
         for user_id, tag in ((None, "stars"), ("someone", "secret-diary")):
+            whose = PUBLIC if user_id is None else Scope.user(user_id)
             await store.add_memory(
                 Memory(
                     id=f"m-{tag}",
                     agent_id="jasmine",
                     user_id=user_id,
-                    event=f"about {tag}",
+                    event=ScopedText(f"about {tag}", whose),
                     thoughts="",
                     importance=5,
                     created_at=now,
                     last_accessed=now,
-                    tags=(tag,),
+                    tags=(ScopedText(tag, whose),),
                 )
             )
         reply = await client.get("/v1/agents/active", headers=await signed_in(client))
@@ -126,7 +128,11 @@ async def test_emotion_history_ends_with_the_state_now(make_app):
 
         def feel_joy(agent):
             state = runtime.emotion_model.appraise(
-                agent.emotions, {"joy": 20}, confidence=1.0, now=utcnow(), reason="good news"
+                agent.emotions,
+                {"joy": 20},
+                confidence=1.0,
+                now=utcnow(),
+                reason=public("good news"),
             )
             return replace(agent, emotions=state)
 

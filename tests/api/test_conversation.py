@@ -9,6 +9,7 @@ import redis
 
 from soul_framework.domain.conversation import Message
 from soul_framework.domain.ids import new_id, utcnow
+from soul_framework.domain.scope import Scope, ScopedText
 from tests.api.test_auth import bearer, guest
 
 URL = "/v1/messages/conversation"
@@ -84,7 +85,7 @@ async def write(app, me: dict, texts: list[str], *, start: datetime | None = Non
                     sender_id=me["user_id"],
                     sender_username=me["username"],
                     from_agent=False,
-                    message=text,
+                    message=ScopedText(text, Scope.user(me["user_id"])),
                     timestamp=start + timedelta(seconds=i),
                 )
             )
@@ -134,6 +135,9 @@ async def test_messages_have_the_contract_shape_and_expression_only_from_the_age
             "timestamp": start + timedelta(seconds=i),
         }
         values.update(fields)
+        theirs = Scope.user(me["user_id"])
+        for name in ("message", "purpose", "tone"):
+            values[name] = ScopedText(str(values.get(name, "")), theirs)
         return Message(**values)
 
     agent = {"sender_id": runtime.agent_id, "sender_username": "Jasmine", "from_agent": True}
@@ -257,7 +261,7 @@ async def test_another_agents_conversation_with_the_user_is_not_shown(app, clien
             sender_id=me["user_id"],
             sender_username=me["username"],
             from_agent=False,
-            message="to orion",
+            message=ScopedText("to orion", Scope.user(me["user_id"])),
             timestamp=utcnow(),
         )
     )

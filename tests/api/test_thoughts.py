@@ -9,6 +9,7 @@ import redis
 
 from soul_framework.domain.ids import new_id, utcnow
 from soul_framework.domain.memory import Thought
+from soul_framework.domain.scope import public
 from tests.api.test_auth import bearer, guest
 
 URL = "/v1/thoughts/latest"
@@ -45,7 +46,7 @@ async def signed_in(client) -> dict[str, str]:
 
 
 def thought(agent_id: str, text: str, at: datetime) -> Thought:
-    return Thought(id=new_id(), agent_id=agent_id, thought=text, created_at=at)
+    return Thought(id=new_id(), agent_id=agent_id, thought=public(text), created_at=at)
 
 
 async def test_a_token_is_required(serve):
