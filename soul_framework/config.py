@@ -162,6 +162,21 @@ class Settings(BaseSettings):
     soul_rate_limit_claim: str = "10/minute"
     soul_rate_limit_submit: str = "60/minute"
     soul_rate_limit_poll: str = "120/minute"
+    soul_rate_limit_events: str = "60/minute"
+    """Job event streams (``/v1/jobs/{id}/events``) one user may open."""
+    soul_max_streams_per_user: int = Field(default=10, ge=1, le=1000)
+    """Event streams (job events and the message stream together) one user may hold open at
+    once, across every API process; beyond it, 429."""
+    soul_stream_check_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How often an open event stream checks its session (a revocation also reaches it at once
+    through Redis) and renews its place under SOUL_MAX_STREAMS_PER_USER; a crashed process's
+    places are free again after three of these."""
+    soul_session_cache_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How long Redis may answer "this session is live" before the store is asked again."""
+    soul_refresh_grace_seconds: float = Field(default=30.0, ge=0, le=600)
+    """How long after a refresh token's rotation presenting it again returns the same successor
+    instead of revoking every session of the user (two parts of a page refreshing at once);
+    0 turns the grace off."""
     soul_emotion_history_days: float = Field(default=30, gt=0)
     """How long emotion samples are kept for charts."""
     soul_emotion_max_delta: float = Field(default=25.0, gt=0, le=100)
@@ -241,6 +256,7 @@ class Settings(BaseSettings):
         "soul_rate_limit_claim",
         "soul_rate_limit_submit",
         "soul_rate_limit_poll",
+        "soul_rate_limit_events",
     )
     @classmethod
     def _valid_rate(cls, value: str) -> str:

@@ -1,7 +1,15 @@
-"""Refresh and CSRF tokens: random, kept only as keyed hashes, compared in constant time."""
+"""Refresh and CSRF tokens: random, kept only as keyed hashes, compared in constant time.
+
+A rotation's successor token is not drawn at random but derived from the token it replaces
+(keyed with a key of the server's own), so that a request presenting the old token again within
+the reuse grace window can be handed the same successor without its token being stored anywhere.
+A sign-in's CSRF token is derived from its refresh token in the same way, so both replies of two
+simultaneous refreshes carry the same one.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -14,14 +22,37 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
 
 
-def new_csrf_token() -> str:
-    return secrets.token_urlsafe(CSRF_TOKEN_BYTES)
+def _derived(key: bytes, purpose: bytes, *parts: str) -> bytes:
+    message = purpose + b"\x00" + b"\x00".join(part.encode() for part in parts)
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def _text(digest: bytes, size: int) -> str:
+    return base64.urlsafe_b64encode(digest[:size]).rstrip(b"=").decode()
+
+
+def successor_refresh_token(key: bytes, session_id: str, token: str) -> str:
+    """The refresh token of the session that succeeds ``session_id`` (whose token is ``token``):
+    as unguessable as a random one to anyone without ``key`` and the old token."""
+    return _text(_derived(key, b"successor", session_id, token), REFRESH_TOKEN_BYTES)
+
+
+def csrf_token_for(key: bytes, refresh_token: str) -> str:
+    """The double-submit CSRF token that goes with a refresh token (it reveals nothing of it)."""
+    return _text(_derived(key, b"csrf", refresh_token), CSRF_TOKEN_BYTES)
 
 
 def refresh_key(jwt_secret: str) -> bytes:
     """A key for hashing refresh tokens, derived from (but not equal to) the signing key."""
     return hmac.new(
         jwt_secret.encode(), b"synthetic-soul refresh-token hash", hashlib.sha256
+    ).digest()
+
+
+def derivation_key(jwt_secret: str) -> bytes:
+    """A key for deriving successor and CSRF tokens, apart from the hashing key."""
+    return hmac.new(
+        jwt_secret.encode(), b"synthetic-soul refresh-token derivation", hashlib.sha256
     ).digest()
 
 

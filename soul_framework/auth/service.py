@@ -18,13 +18,16 @@ from soul_framework.auth.client_address import trusted_networks
 from soul_framework.auth.passwords import Passwords
 from soul_framework.auth.rate_limits import RateLimiter
 from soul_framework.auth.refresh import (
+    csrf_token_for,
+    derivation_key,
     hash_refresh_token,
-    new_csrf_token,
     new_refresh_token,
     refresh_key,
     same,
+    successor_refresh_token,
 )
 from soul_framework.auth.revocation import Revocations
+from soul_framework.auth.stream_slots import StreamSlots
 from soul_framework.auth.tokens import Principal, TokenIssuer
 from soul_framework.config import Settings
 from soul_framework.domain.accounts import Session, User
@@ -71,8 +74,13 @@ class AuthService:
         self.passwords = Passwords(pepper)
         self.refresh_ttl = timedelta(days=settings.refresh_ttl_days)
         self._refresh_key = refresh_key(jwt_secret)
-        self.revocations = Revocations(client, store, settings.access_ttl_min * 60)
+        self._derivation_key = derivation_key(jwt_secret)
+        self.refresh_grace = timedelta(seconds=settings.soul_refresh_grace_seconds)
+        self.revocations = Revocations(
+            client, store, settings.access_ttl_min * 60, settings.soul_session_cache_seconds
+        )
         self.limits = RateLimiter(client)
+        self.streams = StreamSlots(client)
         try:
             self.trusted_proxies = trusted_networks(settings.trusted_proxies)
         except ValueError as exc:
@@ -131,8 +139,12 @@ class AuthService:
         csrf_header: str | None,
         now: datetime,
     ) -> Grant:
-        """Rotate: the presented session ends and a new one starts. A token presented again
-        after it was rotated means it was stolen (or replayed): every session of its user ends.
+        """Rotate: the presented session ends and a new one starts.
+
+        A token presented again within ``SOUL_REFRESH_GRACE_SECONDS`` of its rotation gets the
+        same successor, and nothing is revoked: a page whose parts refresh at the same moment
+        sends the same cookies twice. Presented later, it was stolen (or replayed): every
+        session of its user ends.
         """
         if not session_id or not refresh_token or not csrf_cookie:
             raise AuthFailed("no_refresh", "No refresh cookies were sent.")
@@ -143,21 +155,46 @@ class AuthService:
         if session is None or not same(presented, session.refresh_hash):
             raise AuthFailed("bad_refresh", "The refresh token is not valid.")
         if session.revoked_at is not None:
-            if session.replaced_by is not None:
-                await self._end_family(session.user_id, now)
-            raise AuthFailed("revoked", "The session has been revoked.")
+            return await self._presented_again(session, refresh_token, now)
         if session.expires_at <= now:
             raise AuthFailed("expired", "The session has expired.")
         user = await self.store.get_user(session.user_id)
         if user is None:
             raise AuthFailed("bad_refresh", "The refresh token is not valid.")
-        token = new_refresh_token()
+        token = successor_refresh_token(self._derivation_key, session.id, refresh_token)
         successor = self._session_for(user, token, now)
         if not await self.store.rotate_session(session.id, presented, successor, now):
-            # Another request rotated this token first: it was presented twice.
-            await self._end_family(user.id, now)
-            raise AuthFailed("revoked", "The session has been revoked.")
+            # Another request rotated this token a moment ago (the store lets only one win).
+            rotated = await self.store.get_session(session.id)
+            if rotated is None:
+                raise AuthFailed("bad_refresh", "The refresh token is not valid.")
+            if rotated.revoked_at is None:  # it expired at this very moment
+                raise AuthFailed("expired", "The session has expired.")
+            return await self._presented_again(rotated, refresh_token, now)
         await self.revocations.revoked([session.id])
+        return self._grant(user, successor, token, now)
+
+    async def _presented_again(self, session: Session, refresh_token: str, now: datetime) -> Grant:
+        """The reply to a revoked session's (valid) refresh token: its successor within the
+        grace window, else ``revoked`` (and, for a rotated session, the end of its family)."""
+        assert session.revoked_at is not None
+        if session.replaced_by is None:  # logged out, or ended with its family
+            raise AuthFailed("revoked", "The session has been revoked.")
+        if now - session.revoked_at > self.refresh_grace:
+            await self._end_family(session.user_id, now)
+            raise AuthFailed("revoked", "The session has been revoked.")
+        token = successor_refresh_token(self._derivation_key, session.id, refresh_token)
+        successor = await self.store.get_session(session.replaced_by)
+        user = await self.store.get_user(session.user_id)
+        if (
+            successor is None
+            or user is None
+            or not successor.is_active(now)
+            or not same(hash_refresh_token(self._refresh_key, token), successor.refresh_hash)
+        ):
+            # The successor has ended (signed out, or rotated in turn): nothing to hand out,
+            # and within the window no sign of theft either.
+            raise AuthFailed("revoked", "The session has been revoked.")
         return self._grant(user, successor, token, now)
 
     async def logout(
@@ -229,7 +266,7 @@ class AuthService:
             expires_in=expires_in,
             session_id=session.id,
             refresh_token=refresh_token,
-            csrf_token=new_csrf_token(),
+            csrf_token=csrf_token_for(self._derivation_key, refresh_token),
         )
 
     async def _end_sessions(self, session_ids: list[str], now: datetime) -> None:
@@ -242,4 +279,5 @@ class AuthService:
         await self.revocations.revoked(await self.store.revoke_user_sessions(user_id, now))
 
     def close(self) -> None:
+        self.revocations.close()
         self.passwords.close()

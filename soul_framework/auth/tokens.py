@@ -26,6 +26,8 @@ class Principal:
     user_id: str
     username: str
     session_id: str
+    expires_at: int | None = None
+    """The token's ``exp``, seconds since the epoch (None for a principal not read from one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,4 +70,6 @@ class TokenIssuer:
             raise AuthFailed("invalid_token") from exc
         if not isinstance(claims["sub"], str) or not isinstance(claims["sid"], str):
             raise AuthFailed("invalid_token")
-        return Principal(claims["sub"], str(claims.get("username", "")), claims["sid"])
+        return Principal(
+            claims["sub"], str(claims.get("username", "")), claims["sid"], int(claims["exp"])
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -234,6 +235,18 @@ async def test_logout_revokes_the_access_token_at_once(client):
     assert await error_code(response) == "session_revoked"
 
 
+async def test_a_signed_token_of_a_session_that_never_was_is_refused(client):
+    """Redis knows nothing of the session (no revocation either): the store is asked."""
+    reply = await guest(client)
+    me = await client.get("/v1/auth/me", headers=bearer(reply["access_token"]))
+    user_id = (await me.get_json())["user_id"]
+    token = forged({"sub": user_id, "sid": new_id()})
+    for _ in range(2):  # the answer is remembered, and stays the same
+        response = await client.get("/v1/auth/me", headers=bearer(token))
+        assert response.status_code == 401
+        assert await error_code(response) == "session_revoked"
+
+
 async def test_session_check_falls_back_to_the_store_without_redis(auth_app):
     """Redis away: tokens are still checked, against the store (slower, never wrong)."""
     app = auth_app(redis_url="redis://127.0.0.1:1/0")
@@ -441,19 +454,84 @@ async def test_refresh_with_a_tampered_token(client):
     assert await error_code(response) == "bad_refresh"
 
 
-async def test_replaying_a_rotated_token_revokes_the_whole_family(client):
+def jar_of(client) -> dict[str, str]:
+    return {c.name: c.value for c in client.cookie_jar}
+
+
+async def refreshed(client, csrf: str) -> dict:
+    response = await client.post("/v1/auth/refresh", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    return await response.get_json()
+
+
+async def test_replaying_a_rotated_token_after_the_grace_window_revokes_the_whole_family(
+    auth_app,
+):
+    app = auth_app(soul_refresh_grace_seconds=0.5)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        reply = await guest(client)
+        stolen = jar_of(client)
+        fresh = await refreshed(client, reply["csrf_token"])
+        await asyncio.sleep(0.6)  # the window is over
+        # The thief presents the old cookies again.
+        put_cookies(client, stolen)
+        replay = await client.post(
+            "/v1/auth/refresh", headers={"X-CSRF-Token": stolen["refresh_csrf"]}
+        )
+        assert replay.status_code == 401
+        assert await error_code(replay) == "revoked"
+        # The legitimate holder's newer session went with it.
+        me = await client.get("/v1/auth/me", headers=bearer(fresh["access_token"]))
+        assert await error_code(me) == "session_revoked"
+
+
+async def test_a_token_presented_again_within_the_grace_window_gets_the_same_successor(client):
     reply = await guest(client)
-    stolen = {c.name: c.value for c in client.cookie_jar}
-    first = await client.post("/v1/auth/refresh", headers={"X-CSRF-Token": reply["csrf_token"]})
-    fresh = await first.get_json()
-    # The thief presents the old cookies again.
-    put_cookies(client, stolen)
-    replay = await client.post("/v1/auth/refresh", headers={"X-CSRF-Token": stolen["refresh_csrf"]})
-    assert replay.status_code == 401
-    assert await error_code(replay) == "revoked"
-    # The legitimate holder's newer session went with it.
-    me = await client.get("/v1/auth/me", headers=bearer(fresh["access_token"]))
-    assert await error_code(me) == "session_revoked"
+    old = jar_of(client)
+    first = await refreshed(client, reply["csrf_token"])
+    successor = jar_of(client)
+    put_cookies(client, old)  # the page's other part, a moment later, with the same cookies
+    again = await refreshed(client, old["refresh_csrf"])
+    assert jar_of(client) == successor  # the same session, refresh token and CSRF token
+    assert again["csrf_token"] == first["csrf_token"] == successor["refresh_csrf"]
+    for token in (first["access_token"], again["access_token"]):
+        me = await client.get("/v1/auth/me", headers=bearer(token))
+        assert (await me.get_json())["sid"] == successor["sid"]  # nothing was revoked
+    later = await refreshed(client, successor["refresh_csrf"])  # and the cookies work on
+    me = await client.get("/v1/auth/me", headers=bearer(later["access_token"]))
+    assert (await me.get_json())["username"] == reply["username"]
+
+
+async def test_two_refreshes_at_once_both_sign_in_the_same_successor(client):
+    reply = await guest(client)
+    replies = await asyncio.gather(
+        *(
+            client.post("/v1/auth/refresh", headers={"X-CSRF-Token": reply["csrf_token"]})
+            for _ in range(2)
+        )
+    )
+    assert [r.status_code for r in replies] == [200, 200]
+    assert len({cookies_of(r)["rtoken"]["value"] for r in replies}) == 1
+    assert len({cookies_of(r)["sid"]["value"] for r in replies}) == 1
+    for response in replies:
+        token = (await response.get_json())["access_token"]
+        assert (await client.get("/v1/auth/me", headers=bearer(token))).status_code == 200
+    later = await refreshed(client, jar_of(client)["refresh_csrf"])
+    me = await client.get("/v1/auth/me", headers=bearer(later["access_token"]))
+    assert me.status_code == 200
+
+
+async def test_a_signed_out_successor_is_not_handed_out_again(client):
+    """Within the window, the old token cannot bring back a successor that has ended."""
+    reply = await guest(client)
+    old = jar_of(client)
+    fresh = await refreshed(client, reply["csrf_token"])
+    await client.post("/v1/auth/logout", headers=bearer(fresh["access_token"]))
+    put_cookies(client, old)
+    again = await client.post("/v1/auth/refresh", headers={"X-CSRF-Token": old["refresh_csrf"]})
+    assert again.status_code == 401
+    assert await error_code(again) == "revoked"
 
 
 async def test_refresh_after_logout_is_revoked(client):
