@@ -32,7 +32,8 @@ def _required_token(*, allow_query: bool = False) -> str:
 
 async def require_principal(*, allow_query: bool = False) -> Principal:
     """The signed-in principal, or 401 ``missing_token`` / ``invalid_token`` /
-    ``session_revoked`` / ``session_expired``."""
+    ``session_revoked`` / ``session_expired``; 503 ``storage_unavailable`` when neither Redis
+    nor the store can say whether the session is still good (never let through unchecked)."""
     principal = await app_state().auth.authenticate(
         _required_token(allow_query=allow_query), utcnow()
     )
@@ -40,13 +41,15 @@ async def require_principal(*, allow_query: bool = False) -> Principal:
     return principal
 
 
-async def require_counted_principal(limit: str, rate: str) -> tuple[Principal, bool]:
+async def require_counted_principal(
+    limit: str, rate: str, *, allow_query: bool = False
+) -> tuple[Principal, bool]:
     """:func:`require_principal`, and one request of the principal counted against ``rate``
     (e.g. ``SOUL_RATE_LIMIT_SUBMIT``; 429 ``rate_limited`` when over), with one wait for
     Redis. Also returns whether Redis answered the limiter (the request is let through when
     it could not be asked)."""
     principal, counted = await app_state().auth.authenticate_counted(
-        _required_token(), utcnow(), limit, rate
+        _required_token(allow_query=allow_query), utcnow(), limit, rate
     )
     g.principal = principal
     return principal, counted

@@ -3,12 +3,12 @@
 One stream per user and connection; only that user's messages ever reach it. Each is sent as
 ``event: message`` with the message object of ``/v1/messages/conversation``. A message sent
 while no stream was open (or while the connection to Redis was being re-made) is not replayed
-here: it is in the conversation.
+here: it is in the conversation. The stream ends with its session (see
+``soul_framework.api.stream_lease``); a user holds at most ``SOUL_MAX_STREAMS_PER_USER`` streams.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -16,9 +16,10 @@ from quart import Blueprint, Response
 from quart_schema import tag
 
 from soul_framework.api.conversation import message_view
-from soul_framework.api.guard import require_principal
-from soul_framework.api.sse import event_stream
+from soul_framework.api.guard import bearer_token, require_principal
+from soul_framework.api.sse import KEEP_ALIVE, event_stream
 from soul_framework.api.state import app_state
+from soul_framework.api.stream_lease import StreamLease, lease_stream
 from soul_framework.domain.conversation import message_from_json
 from soul_framework.jobs.deliveries import USER_CHANNEL
 from soul_framework.jobs.events import RESYNC, EventHub
@@ -30,26 +31,29 @@ blueprint = Blueprint("message_stream", __name__, url_prefix="/v1/messages")
 @tag(["messages"])
 async def message_stream() -> Response:
     """Server-sent events: ``message`` for each message the agent writes to you on its own; a
-    ``: keep-alive`` comment every ``SOUL_SSE_KEEPALIVE_SECONDS``. The token may come in the
-    ``access_token`` query parameter (EventSource cannot send headers)."""
+    ``: keep-alive`` comment every ``SOUL_SSE_KEEPALIVE_SECONDS``; ``error`` (the error
+    envelope) just before it closes when the session is revoked or the token expires. The token
+    may come in the ``access_token`` query parameter (EventSource cannot send headers)."""
     principal = await require_principal(allow_query=True)
-    state = app_state()
-    keepalive = state.runtime.settings.soul_sse_keepalive_seconds
-    # Open for as long as the user keeps it open.
-    return event_stream(_stream(principal.user_id, state.hub, keepalive))
+    lease = await lease_stream(principal, bearer_token(allow_query=True) or "")
+    # Open for as long as the user keeps it open and the session lasts.
+    return event_stream(_stream(lease, app_state().hub))
 
 
-async def _stream(user_id: str, hub: EventHub, keepalive: float) -> AsyncIterator[str]:
-    async with hub.listen(USER_CHANNEL.format(user_id)) as queue:
-        yield ": connected\n\n"
-        while True:
-            try:
-                raw = await asyncio.wait_for(queue.get(), keepalive)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if raw == RESYNC:
-                continue
-            event = json.loads(raw)
-            view = message_view(message_from_json(event["data"]))
-            yield f"event: message\ndata: {view.model_dump_json()}\n\n"
+async def _stream(lease: StreamLease, hub: EventHub) -> AsyncIterator[str]:
+    channel = USER_CHANNEL.format(lease.principal.user_id)
+    try:
+        async with hub.listen(channel, lease.ended_channel) as queue:
+            yield ": connected\n\n"
+            async for raw in lease.feed(queue):
+                if raw is None:
+                    yield KEEP_ALIVE
+                    continue
+                if raw == RESYNC:
+                    continue
+                event = json.loads(raw)
+                view = message_view(message_from_json(event["data"]))
+                yield f"event: message\ndata: {view.model_dump_json()}\n\n"
+            yield lease.farewell()
+    finally:
+        lease.close()

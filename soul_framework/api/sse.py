@@ -8,6 +8,9 @@ from typing import Any
 
 from quart import Response
 
+KEEP_ALIVE = ": keep-alive\n\n"
+"""A comment line: keeps proxies and clients from taking a quiet stream for a dead one."""
+
 
 def event_stream(events: AsyncIterator[str]) -> Response:
     """A ``text/event-stream`` response that proxies pass on at once and that stays open as

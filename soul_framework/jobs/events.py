@@ -1,8 +1,10 @@
 """One Redis pub/sub connection per API process, fanned out to all of its SSE clients.
 
-A stream subscribes to ``job:{id}`` through the hub; the hub subscribes the channel on its one
-connection when the first listener comes and unsubscribes when the last one leaves, and waits
-for Redis to confirm each subscription, so a snapshot read afterwards misses no event. When the
+A stream subscribes to ``job:{id}`` (and to its session's end) through the hub; the hub
+subscribes a channel on its one connection when the first listener comes and unsubscribes when
+the last one leaves, and waits for Redis to confirm each subscription, so a snapshot read
+afterwards misses no event. A listener of several channels gets their messages in one queue, in
+the order Redis published them. When the
 connection drops, the hub reconnects and resubscribes, and tells each listener to re-read the
 job's state (events published meanwhile may be gone; the state is not).
 """
@@ -42,33 +44,40 @@ class EventHub:
         return sum(1 for listeners in self._listeners.values() if listeners)
 
     @contextlib.asynccontextmanager
-    async def listen(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
-        """A queue of the channel's messages (raw JSON text, or :data:`RESYNC`).
+    async def listen(self, *channels: str) -> AsyncIterator[asyncio.Queue[str]]:
+        """One queue of the channels' messages (raw text as published, or :data:`RESYNC`).
 
-        On entry the subscription is confirmed by Redis: whatever is published from then on
+        On entry the subscriptions are confirmed by Redis: whatever is published from then on
         arrives in the queue.
         """
         queue: asyncio.Queue[str] = asyncio.Queue()
         try:
-            await self._add(channel, queue)
+            await self._add(channels, queue)
             yield queue
         finally:
-            self._remove(channel, queue)
+            for channel in channels:
+                self._remove(channel, queue)
 
-    async def _add(self, channel: str, queue: asyncio.Queue[str]) -> None:
-        self._listeners.setdefault(channel, set()).add(queue)  # at once: _remove finds it
-        async with self._lock:
-            # Again under the lock: an unsubscription may have dropped the channel meanwhile.
+    async def _add(self, channels: tuple[str, ...], queue: asyncio.Queue[str]) -> None:
+        for channel in channels:  # at once: _remove finds them
             self._listeners.setdefault(channel, set()).add(queue)
-            if channel not in self._confirmed:
-                self._confirmed[channel] = asyncio.Event()
+        async with self._lock:
+            # Again under the lock: an unsubscription may have dropped a channel meanwhile.
+            for channel in channels:
+                self._listeners.setdefault(channel, set()).add(queue)
+            new = [channel for channel in channels if channel not in self._confirmed]
+            if new:
+                for channel in new:
+                    self._confirmed[channel] = asyncio.Event()
                 if self._pubsub is None:
                     self._pubsub = self.client.pubsub()
-                await self._pubsub.subscribe(channel)
+                await self._pubsub.subscribe(*new)
                 if self._reader is None or self._reader.done():
                     self._reader = asyncio.create_task(self._read(), name="soul-event-hub")
-            confirmed = self._confirmed[channel]
-        await asyncio.wait_for(confirmed.wait(), CONFIRM_TIMEOUT_SECONDS)
+            confirmed = [self._confirmed[channel] for channel in channels]
+        await asyncio.wait_for(
+            asyncio.gather(*(event.wait() for event in confirmed)), CONFIRM_TIMEOUT_SECONDS
+        )
 
     def _remove(self, channel: str, queue: asyncio.Queue[str]) -> None:
         """Forget a listener at once (no await: a client that hangs up cancels its stream, and
@@ -141,9 +150,9 @@ class EventHub:
             except (RedisError, OSError):
                 self._pubsub = self.client.pubsub()  # try again on the next turn
                 return
-            for queues in self._listeners.values():
-                for queue in queues:
-                    queue.put_nowait(RESYNC)
+            # Once per listener, however many channels it listens to.
+            for queue in {queue for queues in self._listeners.values() for queue in queues}:
+                queue.put_nowait(RESYNC)
 
     async def aclose(self) -> None:
         if self._reader is not None:
