@@ -23,7 +23,7 @@ straight through to the plugin.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,7 @@ from soul_framework.domain.conversation import Conversation, Message
 from soul_framework.domain.memory import Memory, MemoryHit, MemoryScope, Thought
 from soul_framework.domain.relationship import Relationship
 from soul_framework.domain.scope import PUBLIC, Scope, ScopedText, require_within
+from soul_framework.mind.drift import LEDGER_KEY
 from soul_framework.protocols import Store
 
 OWNERS_CACHED = 4096
@@ -226,6 +227,27 @@ def _check_agent(before: Agent | None, after: Agent) -> None:
         PUBLIC,
         "the idle expression",
     )
+    if before is None:
+        return  # a newborn's personality document is the persona's, made by its schema
+    # The personality document's words (its description, its type) are shown too; drift
+    # changes its numbers, never its words, so a changed text must be public as well.
+    earlier = dict(_texts_in(before.personality))
+    for path, text in _texts_in(after.personality):
+        if path.split(".", 1)[0] == LEDGER_KEY:
+            continue  # drift's own bookkeeping: points, and the UTC day they count for
+        _check_field(earlier.get(path, ""), text, PUBLIC, f"the personality's {path}")
+
+
+def _texts_in(document: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a JSON-like document, with where it is (``traits.warmth.description``)."""
+    if isinstance(document, str):
+        yield path, document
+    elif isinstance(document, Mapping):
+        for key, value in document.items():
+            yield from _texts_in(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(document, list | tuple):
+        for index, value in enumerate(document):
+            yield from _texts_in(value, f"{path}[{index}]")
 
 
 def _agent_read(agent: Agent) -> Agent:

@@ -219,3 +219,20 @@ async def test_a_message_fits_only_its_own_conversation(world):
     assert [m.message for m in await store.list_messages(bobs.id, limit=9, before_seq=None)] == [
         "hi bob"
     ]
+
+
+async def test_the_personality_takes_no_users_words_either(world):
+    from soul_framework.domain.scope import Scope, ScopedText
+
+    store, agent_id = world.store, world.runtime.agent_id
+    await store.ensure_agent(world.runtime.newborn_agent(utcnow()))
+
+    def described(text):
+        return lambda a: replace(a, personality={**a.personality, "description": text})
+
+    with pytest.raises(ScopeViolation, match="personality"):
+        await store.update_agent(agent_id, described(ScopedText("alice's", Scope.user("alice"))))
+    await store.update_agent(agent_id, described(public("Warmer than she was.")))
+    assert (await store.get_agent(agent_id)).personality["description"] == "Warmer than she was."
+    # Drift moves numbers, which any change may do.
+    await store.update_agent(agent_id, lambda a: replace(a, personality={**a.personality}))
