@@ -3,6 +3,8 @@ paths and HttpOnly, and page script that can read only ``refresh_csrf``."""
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 
@@ -50,6 +52,60 @@ def test_browser_refresh_flow(server):
         forged = browser.post("/v1/auth/refresh")
         assert forged.status_code == 401
         assert forged.json()["error"]["code"] == "csrf_mismatch"
+
+
+@pytest.fixture
+def two_processes(tmp_path, redis_url):
+    """Two API processes on one store and one Redis, as behind a load balancer."""
+    settings = {
+        "JWT_SECRET_ENV": STRONG_JWT,
+        "ARGON2_PEPPER_ENV": STRONG_PEPPER,
+        "SOUL_DATA_DIR": str(tmp_path / "data"),
+    }
+    first = Deployment(tmp_path / "first", redis_url, settings)
+    second = Deployment(tmp_path / "second", redis_url, settings)
+    with first.start(workers=0), second.start(workers=0):
+        yield first.base, second.base
+
+
+def test_two_refreshes_at_the_same_instant_in_two_processes_keep_the_user_signed_in(
+    two_processes,
+):
+    """A page whose two parts both meet a 401 refreshes twice at once with the same cookies:
+    whichever process rotates the token, both answers name the same successor."""
+    with httpx.Client(base_url=two_processes[0]) as browser:
+        signed_in = browser.post("/v1/auth/guest").json()
+    cookies = dict(browser.cookies)
+    start = threading.Barrier(2)
+    answers: list[httpx.Response] = []
+
+    def refresh(base: str) -> None:
+        with httpx.Client(base_url=base, cookies=cookies) as part:
+            start.wait()
+            answers.append(
+                part.post("/v1/auth/refresh", headers={"X-CSRF-Token": cookies["refresh_csrf"]})
+            )
+
+    parts = [threading.Thread(target=refresh, args=(base,)) for base in two_processes]
+    for part in parts:
+        part.start()
+    for part in parts:
+        part.join(30)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert len({a.cookies["rtoken"] for a in answers}) == 1
+    assert len({a.cookies["sid"] for a in answers}) == 1
+    for answer in answers:
+        token = answer.json()["access_token"]
+        me = httpx.get(
+            f"{two_processes[1]}/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.json()["username"] == signed_in["username"]
+    # The cookies the browser ends up with refresh again.
+    with httpx.Client(base_url=two_processes[0], cookies=dict(answers[-1].cookies)) as browser:
+        again = browser.post(
+            "/v1/auth/refresh", headers={"X-CSRF-Token": answers[-1].cookies["refresh_csrf"]}
+        )
+    assert again.status_code == 200, again.text
 
 
 def test_refresh_cookies_are_not_sent_outside_auth_paths(server):
