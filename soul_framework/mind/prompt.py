@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from soul_framework.domain.llm import ChatMessage
-from soul_framework.domain.scope import PUBLIC, Scope, ScopeViolation, public, scope_of
+from soul_framework.domain.scope import Scope, ScopeViolation, public, scope_of
 from soul_framework.protocols import PromptSection
 
 log = logging.getLogger(__name__)
@@ -147,18 +147,12 @@ def assemble(
 
     Each turn's content and ``after_turns`` must be scoped texts; every section and turn must
     fit ``audience``, or :class:`ScopeViolation` is raised before anything is sent."""
-    for candidate in sections:
-        if not candidate.scope.within(audience):
-            raise ScopeViolation(
-                f"the {candidate.name!r} section holds text of {candidate.scope}; "
-                f"this prompt is for {audience}"
-            )
-    turns_scope = scope_of(turn.content for turn in turns)
-    if not turns_scope.within(audience):
-        raise ScopeViolation(
-            f"the conversation holds text of {turns_scope}; this prompt is for {audience}"
-        )
-    closing = scope_of([after_turns]) if after_turns else PUBLIC
+    parts = [(f"the {s.name!r} section", s.scope) for s in sections]
+    parts.append(("the conversation", scope_of(turn.content for turn in turns)))
+    parts.append(("the closing instructions", scope_of([after_turns])))
+    for what, scope in parts:
+        if not scope.within(audience):
+            raise ScopeViolation(f"{what} holds text of {scope}; this prompt is for {audience}")
     fitted = fit_sections(sections, budget)
     system = "\n\n".join(s.text for s in fitted)
     remaining = budget - estimate_tokens(system) - estimate_tokens(after_turns)
@@ -169,9 +163,8 @@ def assemble(
         messages.append(ChatMessage("system", after_turns))
     if messages[-1].role == "assistant":
         messages.append(ChatMessage("user", ANSWER_CUE))
-    scope = closing | scope_of(turn.content for turn in kept)
+    # What the model reads is what was kept: its answer is made of exactly that.
+    scope = scope_of([after_turns, *(turn.content for turn in kept)])
     for part in fitted:
         scope = scope | part.scope
-    if not closing.within(audience):
-        raise ScopeViolation(f"the closing instructions hold text of {closing}")
     return Prompt(messages, scope, audience)

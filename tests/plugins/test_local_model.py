@@ -280,13 +280,20 @@ async def test_a_structured_answer_after_the_agents_own_last_words(local_provide
     assistant turn as the start of the answer, which then cannot follow the schema (it
     refused with HTTP 400); the prompt closes such a conversation with a user turn."""
     from soul_framework.domain.llm import ChatMessage, Tier
-    from soul_framework.mind.prompt import REQUIRED, Section, assemble
+    from soul_framework.domain.scope import Scope, ScopedText
+    from soul_framework.mind.prompt import REQUIRED, assemble, section
 
-    messages = assemble(
-        [Section("task", "Reflect on the conversation below: how do you feel now?", REQUIRED)],
-        [ChatMessage("user", "I passed my exam!"), ChatMessage("assistant", "Wonderful news")],
+    theirs = Scope.user("u1")
+    prompt = assemble(
+        [section("task", "Reflect on the conversation below: how do you feel now?", REQUIRED)],
+        [
+            ChatMessage("user", ScopedText("I passed my exam!", theirs)),
+            ChatMessage("assistant", ScopedText("Wonderful news", theirs)),
+        ],
         budget=1000,
+        audience=theirs,
     )
+    messages = prompt.messages
     completion = await local_provider.complete(
         messages, tier=Tier.FAST, output_model=Mood, timeout_seconds=120
     )
