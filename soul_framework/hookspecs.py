@@ -128,7 +128,9 @@ def register_prompt_sections(register: Register) -> None:
     Call ``register(factory)``; ``factory(settings)`` returns a
     :class:`soul_framework.protocols.PromptSection`. The core asks each section for its text
     when it assembles a prompt and fits all sections into the token budget by priority.
-    A section sees only the context of the user the prompt is for.
+    A section sees only the context of the user the prompt is for, and its text takes that
+    user's scope: it goes into that user's prompts only (``docs/plugins.md``, "Whose words").
+    Keep nothing from one call for another.
 
     :param register: call it with each factory; returns nothing.
     :return: ignored.
@@ -194,7 +196,8 @@ def reply_generated(event: ReplyEvent, settings: Settings) -> Any:
     delays the user. It may return an awaitable, which the core awaits; an exception in an
     observer is logged with the plugin's name and does not fail the job.
 
-    :param event: the user's message, the agent's reply, its expression and the user it was for.
+    :param event: the user's message, the agent's reply, its expression and the user it was for;
+        all of it is that user's (``event.scope``): pass it on only where they may read it.
     :param settings: the process's settings.
     :return: None or an awaitable.
 
