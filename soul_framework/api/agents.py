@@ -14,6 +14,7 @@ from quart import Blueprint
 from quart_schema import security_scheme, tag, validate_querystring, validate_response
 
 from soul_framework.api.guard import require_principal
+from soul_framework.api.query_values import Instant
 from soul_framework.api.state import app_state
 from soul_framework.domain.agent import Agent, EmotionalState
 from soul_framework.domain.ids import utcnow
@@ -71,8 +72,10 @@ class AllAgentsReply(BaseModel):
 
 
 class HistoryQuery(BaseModel):
-    since: datetime | None = None
+    since: Instant | None = None
+    """Only samples taken at or after this instant."""
     limit: int = Field(default=HISTORY_LIMIT_DEFAULT, ge=1, le=HISTORY_LIMIT_MAX)
+    """The most samples, the latest ones, 1..5000."""
 
 
 class Sample(BaseModel):
