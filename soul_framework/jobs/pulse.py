@@ -15,15 +15,14 @@ import threading
 
 import redis
 
-from soul_framework.processes import host_identity
-
 PULSE_SECONDS = 5.0
 SILENT_AFTER_SECONDS = 15.0
 """A worker whose last pulse is older than this is taken for dead (three missed pulses)."""
 PULSE_FIELD = "soul_pulse"
 """Redis's clock (whole seconds) at the worker's last pulse, in its registration hash."""
 HOST_FIELD = "soul_host"
-"""Where the worker runs (:func:`host_identity`): its pid means something only there."""
+"""Where the worker runs (:func:`soul_framework.processes.host_identity`), registered with its
+birth: its pid means something only there."""
 
 # Only a living registration gets a pulse: a pulse must not bring back one that RQ deleted
 # or marked dead.
@@ -31,7 +30,7 @@ _PULSE = """
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'death') == 1 then
     return 0
 end
-redis.call('HSET', KEYS[1], ARGV[1], redis.call('TIME')[1], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], redis.call('TIME')[1])
 return 1
 """
 
@@ -42,7 +41,6 @@ class Pulse:
     def __init__(self, connection: redis.Redis, key: str) -> None:
         self._script = connection.register_script(_PULSE)
         self._key = key
-        self._host = host_identity()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="soul-worker-pulse", daemon=True)
 
@@ -55,7 +53,7 @@ class Pulse:
             self._thread.join(PULSE_SECONDS)
 
     def beat(self) -> None:
-        self._script(keys=[self._key], args=[PULSE_FIELD, HOST_FIELD, self._host])
+        self._script(keys=[self._key], args=[PULSE_FIELD])
 
     def _run(self) -> None:
         while True:

@@ -16,7 +16,8 @@ from typing import Any
 
 from rq import SimpleWorker, Worker
 
-from soul_framework.jobs.pulse import Pulse
+from soul_framework.jobs.pulse import HOST_FIELD, Pulse
+from soul_framework.processes import host_identity
 
 HEARTBEAT_SLACK_SECONDS = 5.0
 """A heartbeat is skipped when the last one sent keeps the worker registered at least until
@@ -53,6 +54,11 @@ class Pulsing:
     connection: Any
     key: str
     _pulse: Pulse | None = None
+
+    def serialize(self) -> dict[str, Any]:
+        # Registered with the birth itself: a worker killed before its first pulse is still
+        # known dead, by its pid, on its own machine.
+        return {**super().serialize(), HOST_FIELD: host_identity()}  # type: ignore[misc]
 
     def register_birth(self) -> None:
         super().register_birth()  # type: ignore[misc]
