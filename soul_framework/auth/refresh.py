@@ -3,8 +3,6 @@
 A rotation's successor token is not drawn at random but derived from the token it replaces
 (keyed with a key of the server's own), so that a request presenting the old token again within
 the reuse grace window can be handed the same successor without its token being stored anywhere.
-A sign-in's CSRF token is derived from its refresh token in the same way, so both replies of two
-simultaneous refreshes carry the same one.
 """
 
 from __future__ import annotations
@@ -22,24 +20,16 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
 
 
-def _derived(key: bytes, purpose: bytes, *parts: str) -> bytes:
-    message = purpose + b"\x00" + b"\x00".join(part.encode() for part in parts)
-    return hmac.new(key, message, hashlib.sha256).digest()
-
-
-def _text(digest: bytes, size: int) -> str:
-    return base64.urlsafe_b64encode(digest[:size]).rstrip(b"=").decode()
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(CSRF_TOKEN_BYTES)
 
 
 def successor_refresh_token(key: bytes, session_id: str, token: str) -> str:
     """The refresh token of the session that succeeds ``session_id`` (whose token is ``token``):
     as unguessable as a random one to anyone without ``key`` and the old token."""
-    return _text(_derived(key, b"successor", session_id, token), REFRESH_TOKEN_BYTES)
-
-
-def csrf_token_for(key: bytes, refresh_token: str) -> str:
-    """The double-submit CSRF token that goes with a refresh token (it reveals nothing of it)."""
-    return _text(_derived(key, b"csrf", refresh_token), CSRF_TOKEN_BYTES)
+    message = b"successor\x00" + session_id.encode() + b"\x00" + token.encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:REFRESH_TOKEN_BYTES]).rstrip(b"=").decode()
 
 
 def refresh_key(jwt_secret: str) -> bytes:
@@ -50,7 +40,7 @@ def refresh_key(jwt_secret: str) -> bytes:
 
 
 def derivation_key(jwt_secret: str) -> bytes:
-    """A key for deriving successor and CSRF tokens, apart from the hashing key."""
+    """A key for deriving successor tokens, apart from the hashing key."""
     return hmac.new(
         jwt_secret.encode(), b"synthetic-soul refresh-token derivation", hashlib.sha256
     ).digest()

@@ -18,9 +18,9 @@ from soul_framework.auth.client_address import trusted_networks
 from soul_framework.auth.passwords import Passwords
 from soul_framework.auth.rate_limits import RateLimiter
 from soul_framework.auth.refresh import (
-    csrf_token_for,
     derivation_key,
     hash_refresh_token,
+    new_csrf_token,
     new_refresh_token,
     refresh_key,
     same,
@@ -144,7 +144,9 @@ class AuthService:
         A token presented again within ``SOUL_REFRESH_GRACE_SECONDS`` of its rotation gets the
         same successor, and nothing is revoked: a page whose parts refresh at the same moment
         sends the same cookies twice. Presented later, it was stolen (or replayed): every
-        session of its user ends.
+        session of its user ends. The CSRF token stays that of the sign-in: a browser may send
+        the second request with the cookies the first answer set, while the page's script read
+        the CSRF cookie for both before either left.
         """
         if not session_id or not refresh_token or not csrf_cookie:
             raise AuthFailed("no_refresh", "No refresh cookies were sent.")
@@ -155,7 +157,7 @@ class AuthService:
         if session is None or not same(presented, session.refresh_hash):
             raise AuthFailed("bad_refresh", "The refresh token is not valid.")
         if session.revoked_at is not None:
-            return await self._presented_again(session, refresh_token, now)
+            return await self._presented_again(session, refresh_token, csrf_cookie, now)
         if session.expires_at <= now:
             raise AuthFailed("expired", "The session has expired.")
         user = await self.store.get_user(session.user_id)
@@ -170,11 +172,13 @@ class AuthService:
                 raise AuthFailed("bad_refresh", "The refresh token is not valid.")
             if rotated.revoked_at is None:  # it expired at this very moment
                 raise AuthFailed("expired", "The session has expired.")
-            return await self._presented_again(rotated, refresh_token, now)
+            return await self._presented_again(rotated, refresh_token, csrf_cookie, now)
         await self.revocations.revoked([session.id])
-        return self._grant(user, successor, token, now)
+        return self._grant(user, successor, token, now, csrf_cookie)
 
-    async def _presented_again(self, session: Session, refresh_token: str, now: datetime) -> Grant:
+    async def _presented_again(
+        self, session: Session, refresh_token: str, csrf_token: str, now: datetime
+    ) -> Grant:
         """The reply to a revoked session's (valid) refresh token: its successor within the
         grace window, else ``revoked`` (and, for a rotated session, the end of its family)."""
         assert session.revoked_at is not None
@@ -195,7 +199,7 @@ class AuthService:
             # The successor has ended (signed out, or rotated in turn): nothing to hand out,
             # and within the window no sign of theft either.
             raise AuthFailed("revoked", "The session has been revoked.")
-        return self._grant(user, successor, token, now)
+        return self._grant(user, successor, token, now, csrf_token)
 
     async def logout(
         self,
@@ -257,7 +261,15 @@ class AuthService:
         await self.store.create_session(session)
         return self._grant(user, session, token, now)
 
-    def _grant(self, user: User, session: Session, refresh_token: str, now: datetime) -> Grant:
+    def _grant(
+        self,
+        user: User,
+        session: Session,
+        refresh_token: str,
+        now: datetime,
+        csrf_token: str | None = None,
+    ) -> Grant:
+        """The session's tokens; a new CSRF token unless one is carried over from a refresh."""
         principal = Principal(user.id, user.username, session.id)
         access_token, expires_in = self.tokens.issue(principal, now, session.expires_at)
         return Grant(
@@ -266,7 +278,7 @@ class AuthService:
             expires_in=expires_in,
             session_id=session.id,
             refresh_token=refresh_token,
-            csrf_token=csrf_token_for(self._derivation_key, refresh_token),
+            csrf_token=csrf_token or new_csrf_token(),
         )
 
     async def _end_sessions(self, session_ids: list[str], now: datetime) -> None:

@@ -415,14 +415,18 @@ async def test_passwords_are_peppered_argon2id(auth_app):
 # --- refresh ------------------------------------------------------------------------------------
 
 
-async def test_refresh_rotates_everything(client):
+async def test_refresh_rotates_the_session_and_keeps_the_csrf_token(client):
     reply = await guest(client)
+    old = {c.name: c.value for c in client.cookie_jar}
     response = await client.post("/v1/auth/refresh", headers={"X-CSRF-Token": reply["csrf_token"]})
     assert response.status_code == 200
     body = await response.get_json()
     assert body["access_token"] != reply["access_token"]
-    assert body["csrf_token"] != reply["csrf_token"]
-    assert cookies_of(response)["refresh_csrf"]["value"] == body["csrf_token"]
+    cookies = cookies_of(response)
+    assert cookies["sid"]["value"] != old["sid"]
+    assert cookies["rtoken"]["value"] != old["rtoken"]
+    assert body["csrf_token"] == reply["csrf_token"]  # the sign-in's, for its whole life
+    assert cookies["refresh_csrf"]["value"] == body["csrf_token"]
     me = await client.get("/v1/auth/me", headers=bearer(body["access_token"]))
     assert (await me.get_json())["username"] == reply["username"]
     old = await client.get("/v1/auth/me", headers=bearer(reply["access_token"]))
@@ -500,6 +504,16 @@ async def test_a_token_presented_again_within_the_grace_window_gets_the_same_suc
         assert (await me.get_json())["sid"] == successor["sid"]  # nothing was revoked
     later = await refreshed(client, successor["refresh_csrf"])  # and the cookies work on
     me = await client.get("/v1/auth/me", headers=bearer(later["access_token"]))
+    assert (await me.get_json())["username"] == reply["username"]
+
+
+async def test_a_refresh_sent_with_the_first_answers_cookies_and_the_old_header_passes(client):
+    """A browser may send the second of two simultaneous refreshes with the cookies the first
+    answer has just set, while the page read the CSRF cookie for both before either left."""
+    reply = await guest(client)
+    await refreshed(client, reply["csrf_token"])
+    second = await refreshed(client, reply["csrf_token"])
+    me = await client.get("/v1/auth/me", headers=bearer(second["access_token"]))
     assert (await me.get_json())["username"] == reply["username"]
 
 

@@ -136,6 +136,52 @@ def test_console_chats_with_a_streamed_reply_and_shows_the_feelings_change(servi
     assert not problems, problems
 
 
+TWO_REFRESHES_AT_ONCE = """async () => {
+    const csrf = () => document.cookie.split("; ")
+        .find((c) => c.startsWith("refresh_csrf=")).slice("refresh_csrf=".length);
+    const refresh = () => fetch("/v1/auth/refresh", {
+        method: "POST", credentials: "same-origin", headers: {"X-CSRF-Token": csrf()},
+    });
+    const me = async (token) => (await fetch("/v1/auth/me", {
+        headers: {Authorization: `Bearer ${token}`},
+    })).json();
+    const first = await me((await (await fetch("/v1/auth/guest", {method: "POST"})).json())
+        .access_token);
+    const both = await Promise.all([refresh(), refresh()]);
+    const next = await refresh();  // with the cookies the browser kept
+    const nextBody = await next.json();
+    return {
+        statuses: both.map((r) => r.status),
+        codes: await Promise.all(both.map(async (r) => (await r.json()).error?.code)),
+        next: next.status,
+        nextUser: await me(nextBody.access_token),
+        first,
+    };
+}"""
+
+
+def test_a_page_refreshing_twice_at_once_stays_signed_in(service):
+    """The 1.1 web UI polls two endpoints; when the token expires both refresh at the same
+    instant with the same cookies. Both succeed (Chromium may send the second with the
+    cookies the first answer set, or with the old ones), and the browser's cookies refresh
+    again for the same user."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            page.goto(service.base + "/console")
+            page.wait_for_selector("body[data-ready='true']")
+            seen = page.evaluate(TWO_REFRESHES_AT_ONCE)
+        finally:
+            browser.close()
+    assert seen["statuses"] == [200, 200], seen
+    assert seen["next"] == 200, seen
+    assert seen["nextUser"]["username"] == seen["first"]["username"]
+
+
 def note_console_error(message, problems: list[str]) -> None:
     """Errors the page logs (a policy violation among them); failed loads are judged by
     ``note_failed_response``, which knows their URL."""
