@@ -15,9 +15,10 @@ import threading
 
 import redis
 
-PULSE_SECONDS = 5.0
-SILENT_AFTER_SECONDS = 15.0
-"""A worker whose last pulse is older than this is taken for dead (three missed pulses)."""
+PULSE_SECONDS = 3.0
+SILENT_AFTER_SECONDS = 10.0
+"""A worker whose last pulse is older than this is taken for dead (three missed pulses), so a
+dead worker elsewhere stops being counted within 15 s; one on the API's own machine at once."""
 PULSE_FIELD = "soul_pulse"
 """Redis's clock (whole seconds) at the worker's last pulse, in its registration hash."""
 HOST_FIELD = "soul_host"
