@@ -105,6 +105,9 @@ def deployment(redis_url: str, llm_url: str, workers: int) -> Iterator[Deploymen
                 "SOUL_RATE_LIMIT_SUBMIT": UNLIMITED,
                 "SOUL_RATE_LIMIT_POLL": UNLIMITED,
                 "SOUL_RATE_LIMIT_GUEST": UNLIMITED,
+                "SOUL_RATE_LIMIT_EVENTS": UNLIMITED,
+                # The SSE run holds a hundred streams per user.
+                "SOUL_MAX_STREAMS_PER_USER": "1000",
             },
         )
         try:

@@ -175,6 +175,7 @@ def soul_up_env(llm_url: str, mode: str) -> dict[str, str]:
         "GPT_QUALITY_MODEL": "fake-quality",
         "SOUL_RATE_LIMIT_SUBMIT": UNLIMITED_PER_MINUTE,
         "SOUL_RATE_LIMIT_POLL": UNLIMITED_PER_MINUTE,
+        "SOUL_RATE_LIMIT_EVENTS": UNLIMITED_PER_MINUTE,
         "SOUL_RATE_LIMIT_GUEST": UNLIMITED_GUESTS,
         "SOUL_LOG_LEVEL": "WARNING",
     }
