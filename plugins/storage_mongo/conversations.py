@@ -90,6 +90,7 @@ class Conversations(StorePart):
         document = await conversations.find_one({"_id": conversation_id}, {"last_seq": 0})
         return conversation_from(document) if document is not None else None
 
+    @translate_errors
     async def annotate_message(
         self, message_id: str, *, conversation_id: str, purpose: str, tone: str
     ) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -417,3 +418,17 @@ async def test_open_without_a_server_prepares_on_a_later_call(tmp_path):
     finally:
         await store.close()
         await asyncio.to_thread(server.stop)
+
+
+def test_every_store_method_turns_driver_errors_into_storage_unavailable():
+    """A method without the translation lets a driver's timeout through as a 500."""
+    from soul_framework.protocols import Store
+
+    untranslated = [
+        name
+        for name, member in vars(Store).items()
+        if inspect.iscoroutinefunction(member)
+        and name not in {"open", "close", "ping"}  # each handles the driver its own way
+        and not hasattr(getattr(MongoStore, name), "__wrapped__")
+    ]
+    assert untranslated == []
