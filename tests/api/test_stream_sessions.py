@@ -21,10 +21,10 @@ import jwt
 import pytest
 import redis.asyncio
 
-from soul_framework.domain.conversation import Message
-from soul_framework.domain.ids import new_id, utcnow
+from soul_framework.domain.ids import new_id
 from soul_framework.jobs.deliveries import deliver
 from soul_framework.testing.deployment import Deployment
+from tests.api.test_message_stream import outreach
 from tests.conftest import STRONG_JWT, STRONG_PEPPER
 
 pytestmark = pytest.mark.slow
@@ -127,20 +127,6 @@ async def opened(http: httpx.AsyncClient, path: str, token: str) -> AsyncIterato
         with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
             await reader
         await response.aclose()
-
-
-def outreach(text: str) -> Message:
-    return Message(
-        id=new_id(),
-        conversation_id="c1",
-        sender_id="jasmine",
-        sender_username="Jasmine",
-        from_agent=True,
-        message=text,
-        timestamp=utcnow(),
-        expression="happy",
-        started_by_agent=True,
-    )
 
 
 @pytest.fixture

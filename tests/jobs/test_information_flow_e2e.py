@@ -11,6 +11,7 @@ nobody's.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -18,8 +19,9 @@ import time
 
 import pytest
 
-from soul_framework.testing.schema_instances import schema_instance
 from tests.jobs.conftest import Client
+from tests.jobs.test_thinking_e2e import listen
+from tests.mind.test_information_flow import answer_writing
 
 pytestmark = pytest.mark.slow
 
@@ -30,39 +32,15 @@ def names_in(text: str) -> set[str]:
     return set(GUEST.findall(text))
 
 
+CALLS = itertools.count()
+
+
 def marking(body: dict) -> dict:
     """Every string: the guests the prompt names (and a counter, so no two answers repeat)."""
-    schema = body["response_format"]["json_schema"]
+    schema = body["response_format"]["json_schema"]["schema"]
     prompt = "\n".join(m["content"] for m in body["messages"])
-    text = " ".join(sorted(names_in(prompt))) or "nobody"
-    marking.calls += 1  # type: ignore[attr-defined]
-
-    def fill(value):
-        if isinstance(value, dict):
-            return {k: fill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [fill(v) for v in value] or [text]
-        if isinstance(value, bool):
-            return True
-        if isinstance(value, str):
-            return f"{text} #{marking.calls}"  # type: ignore[attr-defined]
-        return value
-
-    return fill(schema_instance(schema["schema"]))
-
-
-marking.calls = 0  # type: ignore[attr-defined]
-
-
-def listen(user: Client, into: list[dict], stop: threading.Event) -> None:
-    with user.http.stream(
-        "GET", "/v1/messages/stream", params={"access_token": user.token}, timeout=None
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("data: "):
-                into.append(json.loads(line[len("data: ") :]))
-            if stop.is_set():
-                return
+    named = " ".join(sorted(names_in(prompt))) or "nobody"
+    return answer_writing(schema, f"{named} #{next(CALLS)}")
 
 
 def kinds(llm) -> list[str]:

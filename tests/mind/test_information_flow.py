@@ -38,25 +38,30 @@ def seen_markers(text: str) -> set[str]:
     return set(MARKER.findall(text))
 
 
-def marking(body: dict) -> dict:
-    """A schema-valid answer whose every string names every user the prompt mentions."""
-    schema = body["response_format"]["json_schema"]["schema"]
-    prompt = "\n".join(m["content"] for m in body["messages"])
-    markers = " ".join(sorted(seen_markers(prompt))) or "nobody"
-    text = f"{markers} (all I read, answer {next(CALLS)})"
+def answer_writing(schema: dict, text: str) -> dict:
+    """A valid answer to ``schema`` with ``text`` in every string and every flag set (keep
+    every memory, send every outreach)."""
 
     def fill(value):
         if isinstance(value, dict):
             return {k: fill(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [fill(v) for v in value] or [markers]
+            return [fill(v) for v in value] or [text]
         if isinstance(value, bool):
-            return True  # keep every memory, send every outreach
+            return True
         if isinstance(value, str):
             return text
         return value
 
     return fill(schema_instance(schema))
+
+
+def marking(body: dict) -> dict:
+    """A schema-valid answer whose every string names every user the prompt mentions."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    markers = " ".join(sorted(seen_markers(prompt))) or "nobody"
+    return answer_writing(schema, f"{markers} (all I read, answer {next(CALLS)})")
 
 
 class Inbox:

@@ -8,15 +8,14 @@ slashes and percent-escapes before the server sees them.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import pytest
 
 from soul_framework.mind.personas import bundled_root
 from soul_framework.testing.deployment import Deployment
 from tests.security.conftest import DEVELOPMENT
+from tests.security.raw_http import raw_get
 
 FACE = "/static/expressions/jasmine"
 
@@ -24,25 +23,6 @@ FACE = "/static/expressions/jasmine"
 @pytest.fixture(scope="module")
 def server(start_server: Callable[..., Deployment]) -> Deployment:
     return start_server(DEVELOPMENT)
-
-
-def raw_get(base: str, target: str) -> tuple[int, dict[str, str], bytes]:
-    """``GET target`` sent byte for byte; the status, headers (lower-case names) and body."""
-    address = urlsplit(base)
-    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
-        connection.sendall(
-            f"GET {target} HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close\r\n\r\n".encode()
-        )
-        reply = b""
-        while chunk := connection.recv(65536):
-            reply += chunk
-    head, _, body = reply.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = {
-        name.strip().lower(): value.strip()
-        for name, _, value in (line.partition(":") for line in header_lines)
-    }
-    return int(status_line.split(" ", 2)[1]), headers, body
 
 
 def test_the_web_uis_first_guess_loads_the_svg_face(server: Deployment) -> None:

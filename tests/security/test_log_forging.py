@@ -5,15 +5,15 @@ percent-encoded line breaks would start a forged access line (``... INFO ... POS
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 
 from soul_framework.testing.deployment import Deployment
 from tests.security.conftest import DEVELOPMENT
+from tests.security.raw_http import raw_get
 
 FORGED_STAMP = "2026-12-08 12:00:00,000"
 FORGED_LINE = f"{FORGED_STAMP} INFO soul_framework.access [1] POST /v1/auth/login 200 1.0ms"
@@ -37,25 +37,12 @@ def server(start_server: Callable[..., Deployment]) -> Deployment:
     return start_server(DEVELOPMENT)
 
 
-def raw_get(base: str, target: str) -> int:
-    """Send ``GET target`` exactly as given (no client re-encodes it); return the status."""
-    address = urlsplit(base)
-    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
-        connection.sendall(
-            f"GET {target} HTTP/1.1\r\nHost: {address.netloc}\r\nConnection: close\r\n\r\n".encode()
-        )
-        reply = b""
-        while chunk := connection.recv(65536):
-            reply += chunk
-    return int(reply.split(b" ", 2)[1])
-
-
 @pytest.mark.parametrize("kind", list(BREAKS))
 def test_a_forged_access_line_stays_on_its_requests_line(server: Deployment, kind: str) -> None:
     line_break, escaped = BREAKS[kind]
     marker = uuid.uuid4().hex
     path = f"/v1/{marker}{line_break}{FORGED_LINE} request_id={marker}"
-    assert raw_get(server.base, quote(path, safe="/")) == 404
+    assert raw_get(server.base, quote(path, safe="/"))[0] == 404
     # The line is written before the answer is sent: it is in the log now.
     log = (server.logs / "api.log").read_text(encoding="utf-8", errors="replace")
     lines = [line for line in log.splitlines() if marker in line]
