@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from soul_framework.private_files import private_file, private_folder
 from soul_plugins.llm_ollama.local_build import (
     LLAMA_CPP_PYTHON_VERSION,
     MODEL_NAME,
@@ -153,7 +154,10 @@ class LocalModelServer:
         """Start the process (returns at once; see :meth:`wait_until_ready`)."""
         if self.process is not None and self.process.poll() is None:
             return self
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The server's own log holds no prompts (warnings and errors only), but it is kept as
+        # private as the data folder all the same.
+        private_folder(self.log_path.parent)
+        private_file(self.log_path)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 self.command(),

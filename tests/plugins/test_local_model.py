@@ -298,3 +298,19 @@ async def test_a_structured_answer_after_the_agents_own_last_words(local_provide
         messages, tier=Tier.FAST, output_model=Mood, timeout_seconds=120
     )
     assert isinstance(completion.output, Mood)
+
+
+def test_the_servers_log_is_its_owners_only(tmp_path: Path) -> None:
+    """Started here with a program that exits at once: only the log's making is under test."""
+    before = os.umask(0o022)  # the code, not the environment, must make it private
+    try:
+        server = LocalModelServer(
+            Path("/bin/true"), tmp_path / "model.gguf", free_port(), log_dir=tmp_path / "logs"
+        )
+        server.start()
+        assert server.process is not None
+        server.process.wait(timeout=10)
+    finally:
+        os.umask(before)
+    assert (tmp_path / "logs").stat().st_mode & 0o777 == 0o700
+    assert server.log_path.stat().st_mode & 0o777 == 0o600
