@@ -25,10 +25,10 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_tls_url or settings.redis_url or DEFAULT_REDIS_URL
 
 
-def _options(settings: Settings, url: str) -> dict[str, Any]:
+def _options(settings: Settings, url: str, socket_timeout: float | None = None) -> dict[str, Any]:
     options: dict[str, Any] = {
         "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS if socket_timeout is None else socket_timeout,
         "health_check_interval": 30,
         "retry_on_timeout": False,
     }
@@ -41,10 +41,13 @@ def _options(settings: Settings, url: str) -> dict[str, Any]:
     return options
 
 
-def sync_redis(settings: Settings) -> redis.Redis:
-    """A blocking client for RQ (queues, workers, job status). Reconnects on its own."""
+def sync_redis(settings: Settings, *, socket_timeout: float | None = None) -> redis.Redis:
+    """A blocking client for RQ (queues, workers, job status). Reconnects on its own.
+
+    ``socket_timeout`` (seconds; default :data:`SOCKET_TIMEOUT_SECONDS`) bounds the wait for
+    any one answer: a worker's connection needs more than its longest blocking pop."""
     url = redis_url(settings)
-    return redis.Redis.from_url(url, **_options(settings, url))
+    return redis.Redis.from_url(url, **_options(settings, url, socket_timeout))
 
 
 def async_redis(settings: Settings) -> redis.asyncio.Redis:

@@ -36,6 +36,9 @@ lets the key expire TTL+60 s after the last beat (RQ's default of 420 s would ke
 eight minutes). /v1/meta/queue stops counting a dead worker much sooner, by its pulse
 (:mod:`soul_framework.jobs.pulse`)."""
 
+WORKER_SOCKET_TIMEOUT_SECONDS = WORKER_TTL_SECONDS + 10
+"""Longer than any wait for a job (RQ waits ``WORKER_TTL_SECONDS - 15`` s at a time)."""
+
 PREPARE_TIMEOUT_SECONDS = 30.0
 """The longest a worker waits at start for its store to open (jobs then open it themselves)."""
 
@@ -143,8 +146,19 @@ def bury_dead_namesake(connection: redis.Redis, name: str) -> bool:
     return True
 
 
+def worker_connection(settings: Settings) -> redis.Redis:
+    """The connection a worker waits for jobs on.
+
+    An idle worker blocks on Redis for up to ``WORKER_TTL_SECONDS - 15`` s at a time. RQ
+    lengthens the pool's socket timeout to cover that, but only for connections made after
+    the worker is built, and the checks made before it (is Redis up, did a namesake die) leave
+    a connection with the short default in the pool: each wait then timed out after 10 s and
+    RQ backed off for up to a minute, while jobs queued up. Long enough from the start."""
+    return sync_redis(settings, socket_timeout=WORKER_SOCKET_TIMEOUT_SECONDS)
+
+
 def _work(settings: Settings, *, burst: bool, name: str | None) -> bool:
-    connection = sync_redis(settings)
+    connection = worker_connection(settings)
     cls = worker_class(settings)
     lost: Worker | None = None
     while True:
