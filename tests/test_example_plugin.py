@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from soul_framework.api import create_app
+from soul_framework.config import Settings
 from soul_framework.runtime import Runtime
+from soul_framework.testing.emotion_model_contract import EmotionModelContract
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "soul-plugin-stoic"
 
@@ -86,3 +89,12 @@ async def test_the_agent_feels_with_the_example_model(with_example, make_setting
 def test_example_can_be_blocked(with_example, make_settings):
     runtime = Runtime.build(make_settings(soul_disable_plugins="stoic"))
     assert "stoic" not in runtime.pm.info
+
+
+class TestTheExampleModelKeepsTheContract(EmotionModelContract):
+    """The installed example passes what every emotion model must pass."""
+
+    @pytest.fixture
+    def model(self, with_example):
+        stoic = importlib.import_module("soul_stoic")
+        return stoic.StoicEmotionModel(Settings(_env_file=None))  # type: ignore[call-arg]
