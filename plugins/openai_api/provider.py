@@ -158,6 +158,10 @@ class OpenAICompatibleProvider:
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not self.options.embedding_model or self._embeddings_refused:
             raise EmbeddingsUnsupported()
+        if not texts:
+            # The API refuses an empty input with 400, which would read as "no embeddings here"
+            # and turn them off for good.
+            return []
         try:
             response = await self._with_retries(
                 lambda: self.client.embeddings.create(

@@ -195,6 +195,15 @@ class LLMProviderContract:
         assert all(math.isfinite(x) for vector in vectors for x in vector)
         assert vectors[0]
 
+    async def test_no_texts_are_no_vectors_and_embeddings_keep_working(self, provider):
+        try:
+            await asyncio.wait_for(provider.embed(["red apples"]), TIMEOUT_SECONDS)
+        except EmbeddingsUnsupported:
+            return  # nothing to keep working
+        assert await asyncio.wait_for(provider.embed([]), TIMEOUT_SECONDS) == []
+        [vector] = await asyncio.wait_for(provider.embed(["green apples"]), TIMEOUT_SECONDS)
+        assert vector
+
     async def test_an_embeddings_server_error_is_typed(self, provider, llm_server):
         llm_server.fail_next(100, status=500)
         with pytest.raises(LLMError):
