@@ -249,6 +249,24 @@ class EmotionModelContract:
             assert text.strip()
             assert len(text) <= self.max_render_chars
 
+    def test_words_and_drift_hold_at_the_extremes(self, model):
+        for value in (0.0, 100.0):
+            state = moved(model, dict.fromkeys(model.emotions, value))
+            text = model.render(state)
+            assert text.strip()
+            assert len(text) <= self.max_render_chars
+            assert all(-1 <= push <= 1 for push in model.drift_pressure(state).values())
+
+    def test_a_state_stored_without_baselines_is_still_read(self, model):
+        name = next(iter(model.emotions))
+        old = EmotionalState(values={name: 80.0}, at=T0)
+        later = model.current(old, T0 + timedelta(hours=1))
+        assert_in_range(model, later)
+        after = model.appraise(old, {name: 5.0}, confidence=1.0, now=T0, reason="x")
+        assert_in_range(model, after)
+        assert model.render(old).strip()
+        assert set(model.drift_pressure(old)) == FACTORS
+
     @examples
     @given(data=st.data())
     def test_drift_pressure_is_bounded_per_big_five_factor(self, model, data):

@@ -151,6 +151,16 @@ class PersonalitySchemaContract:
             assert (entry["min"], entry["max"]) == (0, 100)
             assert entry["value"] == pytest.approx(built["traits"][name], abs=0.01)
 
+    def test_keys_the_core_adds_to_a_stored_document_are_tolerated(self, schema):
+        # Personality drift keeps its ledger in the document, under "drift".
+        built = document(schema, {next(iter(schema.traits)): 70.0}, description="d")
+        stored = built | {"drift": {"day": "2026-01-01", "moved": {}, "total": {}}}
+        assert schema.big_five(stored) == schema.big_five(built)
+        assert (
+            schema.api_view(stored)["personality_matrix"]
+            == (schema.api_view(built)["personality_matrix"])
+        )
+
     # --- from the Big Five back to the traits -------------------------------------------------
 
     @examples
