@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pluggy
 
 from soul_framework import PROJECT_NAME, hookspecs
 from soul_framework.config import Settings
 from soul_framework.errors import MissingCapabilityError, PluginConflictError, PluginError
+from soul_framework.hooks import Hooks, NamedFactory
+
+if TYPE_CHECKING:
+    from quart import Blueprint
 
 log = logging.getLogger(__name__)
+
+Product = TypeVar("Product")
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 
@@ -54,6 +59,8 @@ class SoulPluginManager(pluggy.PluginManager):
         self.info: dict[str, PluginInfo] = {}
         self.failures: dict[str, str] = {}
         """Plugin name -> why it was skipped (non-strict loading)."""
+        self.strict = False
+        """``SOUL_STRICT_PLUGINS``: a plugin failing in a registration hook stops start-up."""
 
     def add(self, plugin: object, info: PluginInfo) -> None:
         """Register ``plugin`` and check its hook implementations all name a known hook."""
@@ -82,6 +89,7 @@ def build_plugin_manager(
     is set, in which case start-up stops with :class:`PluginError`.
     """
     pm = SoulPluginManager()
+    pm.strict = settings.soul_strict_plugins
     for ep in _entry_points():
         if not _wanted(ep.name, settings):
             continue
@@ -158,12 +166,12 @@ def _install_tracing(pm: SoulPluginManager) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Registration:
-    """One factory a plugin registered in one family."""
+class Registration(Generic[Product]):
+    """One factory a plugin registered in one family (``Registration[EmotionModel]``...)."""
 
     family: str
     name: str
-    factory: Callable[[Settings], Any]
+    factory: NamedFactory[Product]
     plugin: str
 
 
@@ -172,41 +180,44 @@ class Registry:
     """Everything the registration hooks handed over, by family and name."""
 
     pm: SoulPluginManager
-    entries: dict[str, dict[str, Registration]] = field(default_factory=dict)
-    blueprints: list[tuple[str, Any]] = field(default_factory=list)
+    entries: dict[str, dict[str, Registration[Any]]] = field(default_factory=dict)
+    blueprints: list[tuple[str, Blueprint]] = field(default_factory=list)
 
     def names(self, family: str) -> list[str]:
         return sorted(self.entries.get(family, {}))
 
-    def get(self, family: str, name: str) -> Registration | None:
+    def get(self, family: str, name: str) -> Registration[Any] | None:
         return self.entries.get(family, {}).get(name)
 
-    def all(self, family: str) -> list[Registration]:
+    def all(self, family: str) -> list[Registration[Any]]:
         return [self.entries[family][n] for n in self.names(family)]
 
 
 def collect_registrations(pm: SoulPluginManager) -> Registry:
-    """Call every registration hook once, plugin by plugin, and detect duplicate names."""
+    """Call every registration hook once, plugin by plugin, and detect duplicate names.
+
+    A plugin failing in a registration hook is logged with its name and the others still
+    register (fatal under ``SOUL_STRICT_PLUGINS``); a name registered twice is always fatal.
+    """
+    hooks = Hooks(pm)
     registry = Registry(pm)
     for family, hook_name in FAMILIES.items():
-        collector = _Collector(pm, family)
-        for plugin_name, register in _per_plugin(pm, hook_name):
-            register(partial(collector.add, plugin_name))
+        collector: _Collector[Any] = _Collector(pm, family)
+        getattr(hooks, hook_name)(collector.add)
         registry.entries[family] = collector.found
-    for plugin_name, register in _per_plugin(pm, "register_blueprints"):
-        register(lambda bp, _plugin=plugin_name: registry.blueprints.append((_plugin, bp)))
+    hooks.register_blueprints(lambda plugin, bp: registry.blueprints.append((plugin, bp)))
     return registry
 
 
 @dataclass
-class _Collector:
+class _Collector(Generic[Product]):
     """The ``register`` callable of one family: checks names, refuses duplicates."""
 
     pm: SoulPluginManager
     family: str
-    found: dict[str, Registration] = field(default_factory=dict)
+    found: dict[str, Registration[Product]] = field(default_factory=dict)
 
-    def add(self, plugin: str, factory: Any) -> None:
+    def add(self, plugin: str, factory: NamedFactory[Product]) -> None:
         what = self.family.replace("_", " ")
         name = getattr(factory, "name", None)
         if not isinstance(name, str) or not name:
@@ -220,19 +231,6 @@ class _Collector:
                 "disable one with SOUL_DISABLE_PLUGINS"
             )
         self.found[name] = Registration(self.family, name, factory, plugin)
-
-
-def _per_plugin(pm: SoulPluginManager, hook_name: str) -> list[tuple[str, Callable[[Any], None]]]:
-    """Each implementation of a ``register`` hook as ``(plugin name, call(register))``.
-
-    Called one plugin at a time (in pluggy's call order) so that a duplicate can name both
-    plugins; pluggy's own call loop cannot say which plugin passed which object.
-    """
-    caller = getattr(pm.hook, hook_name)
-    calls = []
-    for impl in reversed(caller.get_hookimpls()):
-        calls.append((impl.plugin_name, lambda register, _f=impl.function: _f(register=register)))
-    return calls
 
 
 def _describe(pm: SoulPluginManager, plugin_name: str) -> str:
