@@ -14,6 +14,7 @@ Every test below then runs against it. It checks what the core relies on from an
 that composes and returns to the baselines, bounded appraisal, the initial state, the prompt
 text and the drift pressure), not any one model's numbers. ``max_event_delta`` is the largest
 change one event may make (``SOUL_EMOTION_MAX_DELTA``'s default); override it if yours differs.
+Needs pytest and Hypothesis.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ pointed at it (``llm_server.url`` is an OpenAI-compatible base URL), with quick 
 A provider that speaks another protocol runs an adapter in front of the fake server, or tests
 its own way and uses this suite as the list of what to check. ``api_key`` is the secret the
 provider was built with (it must never show in ``describe()``); ``max_calls`` is the most
-requests one completion may make, repairs and retries included.
+requests one completion may make, repairs and retries included. Needs pytest and pytest-asyncio
+(``asyncio_mode=auto``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ built with default settings::
             return MySchema(Settings(_env_file=None))
 
 Every test below then runs against it: document validation, the Big Five translation, the
-API view and personality drift's way back from the Big Five to the traits.
+API view and personality drift's way back from the Big Five to the traits. Needs pytest and
+Hypothesis.
 """
 
 from __future__ import annotations
