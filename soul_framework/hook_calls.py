@@ -62,17 +62,17 @@ def call_each(
     hook_name: str,
     arguments_for: Callable[[str], Mapping[str, object]],
     *,
-    strict: bool = False,
+    isolated: bool = True,
     role: str = "hook",
 ) -> Iterator[PluginAnswer]:
     """Call ``hook_name`` on each plugin in turn with ``arguments_for(plugin)``.
 
     Lazy, so that a caller can finish with one plugin (await what it returned) before the next
-    is called. An exception from a plugin is logged (as ``"<hook> <role> of plugin '<name>'
-    failed"``) with the plugin's name and the others are
-    still called; a :class:`PluginError` is the core refusing what the plugin handed over (a
-    duplicate name), and stops the call, as does any failure when ``strict``
-    (``SOUL_STRICT_PLUGINS``).
+    is called. When ``isolated``, an exception from a plugin is logged (``"<hook> <role> of
+    plugin '<name>' failed"``) and the other plugins are still called; otherwise it stops the
+    call as a :class:`PluginError` with that message. A :class:`PluginError` raised inside the
+    call is the core refusing what the plugin handed over (a duplicate name): it always stops
+    the call.
     """
     for plugin in answering_plugins(pm, hook_name):
         caller = caller_for(pm, hook_name, plugin)
@@ -81,7 +81,7 @@ def call_each(
         except PluginError:
             raise
         except Exception as exc:
-            if strict:
+            if not isolated:
                 raise PluginError(
                     f"{hook_name} {role} of plugin {plugin!r} failed: {type(exc).__name__}: {exc}"
                 ) from exc

@@ -58,7 +58,9 @@ class Hooks:
         def arguments_for(plugin: str) -> dict[str, object]:
             return {"register": partial(register, plugin)}
 
-        for _ in call_each(self.pm, hook_name, arguments_for, strict=self.pm.strict):
+        # A plugin failing here stops start-up: the service must not run without what it
+        # would have registered (the configuration might name it).
+        for _ in call_each(self.pm, hook_name, arguments_for, isolated=False):
             pass  # a registration hook's return value is ignored
 
     def register_emotion_models(self, register: PluginRegister[NamedFactory[EmotionModel]]) -> None:

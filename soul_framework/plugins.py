@@ -59,8 +59,6 @@ class SoulPluginManager(pluggy.PluginManager):
         self.info: dict[str, PluginInfo] = {}
         self.failures: dict[str, str] = {}
         """Plugin name -> why it was skipped (non-strict loading)."""
-        self.strict = False
-        """``SOUL_STRICT_PLUGINS``: a plugin failing in a registration hook stops start-up."""
 
     def add(self, plugin: object, info: PluginInfo) -> None:
         """Register ``plugin`` and check its hook implementations all name a known hook."""
@@ -89,7 +87,6 @@ def build_plugin_manager(
     is set, in which case start-up stops with :class:`PluginError`.
     """
     pm = SoulPluginManager()
-    pm.strict = settings.soul_strict_plugins
     for ep in _entry_points():
         if not _wanted(ep.name, settings):
             continue
@@ -196,8 +193,8 @@ class Registry:
 def collect_registrations(pm: SoulPluginManager) -> Registry:
     """Call every registration hook once, plugin by plugin, and detect duplicate names.
 
-    A plugin failing in a registration hook is logged with its name and the others still
-    register (fatal under ``SOUL_STRICT_PLUGINS``); a name registered twice is always fatal.
+    A plugin failing in a registration hook, a factory without a name and a name registered
+    twice stop start-up with a :class:`PluginError` naming the plugin.
     """
     hooks = Hooks(pm)
     registry = Registry(pm)
