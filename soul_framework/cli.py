@@ -199,6 +199,7 @@ def build_cli() -> click.Group:
 
 def _add_plugin_commands(group: click.Group) -> None:
     """Let plugins add subcommands; a configuration problem must not hide the built-in ones."""
+    from soul_framework.hooks import Hooks
     from soul_framework.plugins import build_plugin_manager
 
     try:
@@ -206,7 +207,7 @@ def _add_plugin_commands(group: click.Group) -> None:
     except SoulError as exc:
         log.debug("plugin commands unavailable: %s", exc)
         return
-    pm.hook.register_commands(cli=group)
+    Hooks(pm).register_commands(group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from soul_framework.config import Settings
 from soul_framework.domain.agent import Agent
 from soul_framework.domain.persona import Persona
+from soul_framework.hooks import Hooks
 from soul_framework.mind.agents import new_agent
 from soul_framework.mind.personas import LoadedPersona, load_persona, slug
 from soul_framework.plugins import (
@@ -67,6 +68,11 @@ class Runtime:
         registration = self.registry.get(family, name)
         assert registration is not None
         return _built(family, registration.factory(self.settings))
+
+    @property
+    def hooks(self) -> Hooks:
+        """Typed calls of this process's hooks (``await runtime.hooks.reply_generated(...)``)."""
+        return Hooks(self.pm)
 
     @property
     def emotion_model(self) -> EmotionModel:

@@ -24,6 +24,7 @@ from typing import Any
 from soul_framework.config import Settings
 from soul_framework.embedded_redis import EmbeddedRedis
 from soul_framework.errors import ConfigError
+from soul_framework.hooks import Hooks
 from soul_framework.plugins import build_plugin_manager
 from soul_framework.private_files import private_folder, tighten
 from soul_framework.processes import child_process_options
@@ -187,7 +188,7 @@ class Supervisor:
         """Ask plugins which local services these settings need, and prepare each."""
         pm = build_plugin_manager(self.settings)
         services: list[LocalService] = []
-        pm.hook.register_local_services(register=services.append, settings=self.settings)
+        Hooks(pm).register_local_services(services.append, self.settings)
         for service in services:
             self.say(f"preparing {service.name}")
             service.prepare(self.say)

@@ -33,7 +33,6 @@ from soul_framework.jobs.token_relay import TokenRelay
 from soul_framework.jobs.turns import RQ_TIMEOUT_MARGIN_SECONDS, hand_turn
 from soul_framework.jobs.worker import in_work_horse, process_runtime
 from soul_framework.mind.reply import Mind, ReplyRequest, reply
-from soul_framework.observers import notify
 from soul_framework.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -242,4 +241,4 @@ async def _observe(runtime: Runtime, payload: dict[str, Any], result: dict[str, 
         expression=result.get("expression", "neutral"),
         at=utcnow(),
     )
-    await notify(runtime.pm, "reply_generated", event=event, settings=runtime.settings)
+    await runtime.hooks.reply_generated(event, runtime.settings)
