@@ -69,19 +69,18 @@ def call_each(
 
     Lazy, so that a caller can finish with one plugin (await what it returned) before the next
     is called. When ``isolated``, an exception from a plugin is logged (``"<hook> <role> of
-    plugin '<name>' failed"``) and the other plugins are still called; otherwise it stops the
-    call as a :class:`PluginError` with that message. A :class:`PluginError` raised inside the
-    call is the core refusing what the plugin handed over (a duplicate name): it always stops
-    the call.
+    plugin '<name>' failed"``) and the other plugins are still called. Otherwise it stops the
+    call as a :class:`PluginError` with that message, or as itself when it already is one (the
+    core's ``register`` refusing a duplicate name says best what went wrong).
     """
     for plugin in answering_plugins(pm, hook_name):
         caller = caller_for(pm, hook_name, plugin)
         try:
             results = caller(**arguments_for(plugin))
-        except PluginError:
-            raise
         except Exception as exc:
             if not isolated:
+                if isinstance(exc, PluginError):
+                    raise
                 raise PluginError(
                     f"{hook_name} {role} of plugin {plugin!r} failed: {type(exc).__name__}: {exc}"
                 ) from exc

@@ -185,6 +185,12 @@ class Failing:
         raise RuntimeError("observer bug")
 
 
+class FailingLikeTheCore:
+    @hookimpl
+    def thought_generated(self, event):
+        raise PluginError("an error of the core's own kind")
+
+
 class Surviving:
     def __init__(self) -> None:
         self.heard: list[str] = []
@@ -207,6 +213,13 @@ async def test_one_failing_observer_is_logged_by_name_and_the_others_still_hear(
     assert surviving.heard == ["job-1"]
     assert "reply_generated observer of plugin 'failing' failed" in caplog.text
     assert "observer bug" in caplog.text
+
+
+async def test_an_observer_raising_a_framework_error_stays_its_own(make_settings, caplog):
+    pm = build_plugin_manager(make_settings(), extra_plugins=[("odd", FailingLikeTheCore())])
+    with caplog.at_level(logging.ERROR):
+        await Hooks(pm).thought_generated(THOUGHT, make_settings())
+    assert "thought_generated observer of plugin 'odd' failed" in caplog.text
 
 
 @pytest.mark.parametrize("strict", [False, True])
