@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import pluggy
 
@@ -23,6 +23,15 @@ from soul_framework.hooks import Hooks, NamedFactory
 
 if TYPE_CHECKING:
     from quart import Blueprint
+
+    from soul_framework.protocols import (
+        EmotionModel,
+        LLMProvider,
+        PersonalitySchema,
+        PromptSection,
+        ScheduledTask,
+        Store,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,22 @@ FAMILIES: dict[str, str] = {
     "prompt_section": "register_prompt_sections",
 }
 """Registration family -> the hook that fills it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Family(Generic[Product]):
+    """A registration family as a typed key: ``registry.get(EMOTION_MODELS, "lite")`` is a
+    ``Registration[EmotionModel]``, its factory's product an ``EmotionModel``."""
+
+    name: str
+
+
+EMOTION_MODELS: Family[EmotionModel] = Family("emotion_model")
+PERSONALITY_SCHEMAS: Family[PersonalitySchema] = Family("personality_schema")
+LLM_PROVIDERS: Family[LLMProvider] = Family("llm_provider")
+STORES: Family[Store] = Family("store")
+SCHEDULED_TASKS: Family[ScheduledTask] = Family("scheduled_task")
+PROMPT_SECTIONS: Family[PromptSection] = Family("prompt_section")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +208,24 @@ class Registry:
     def names(self, family: str) -> list[str]:
         return sorted(self.entries.get(family, {}))
 
-    def get(self, family: str, name: str) -> Registration[Any] | None:
-        return self.entries.get(family, {}).get(name)
+    @overload
+    def get(self, family: Family[Product], name: str) -> Registration[Product] | None: ...
+    @overload
+    def get(self, family: str, name: str) -> Registration[Any] | None: ...
+    def get(self, family: Family[Any] | str, name: str) -> Registration[Any] | None:
+        return self.entries.get(_key(family), {}).get(name)
 
-    def all(self, family: str) -> list[Registration[Any]]:
-        return [self.entries[family][n] for n in self.names(family)]
+    @overload
+    def all(self, family: Family[Product]) -> list[Registration[Product]]: ...
+    @overload
+    def all(self, family: str) -> list[Registration[Any]]: ...
+    def all(self, family: Family[Any] | str) -> list[Registration[Any]]:
+        key = _key(family)
+        return [self.entries[key][n] for n in self.names(key)]
+
+
+def _key(family: Family[Any] | str) -> str:
+    return family.name if isinstance(family, Family) else family
 
 
 def collect_registrations(pm: SoulPluginManager) -> Registry:

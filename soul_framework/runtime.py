@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from soul_framework.config import Settings
 from soul_framework.domain.agent import Agent
@@ -18,6 +18,11 @@ from soul_framework.hooks import Hooks
 from soul_framework.mind.agents import new_agent
 from soul_framework.mind.personas import LoadedPersona, load_persona, slug
 from soul_framework.plugins import (
+    EMOTION_MODELS,
+    LLM_PROVIDERS,
+    PERSONALITY_SCHEMAS,
+    STORES,
+    Family,
     Registry,
     Selection,
     SoulPluginManager,
@@ -33,6 +38,8 @@ from soul_framework.protocols import (
     Store,
 )
 from soul_framework.store_guard import scoped_store
+
+Product = TypeVar("Product")
 
 
 @dataclass
@@ -53,13 +60,13 @@ class Runtime:
         persona = load_persona(settings.personality, data_dir=settings.soul_data_dir)
         return cls(settings, pm, registry, select(settings, registry), persona)
 
-    def _selected(self, family: str) -> Any:
-        if family not in self._instances:
-            name = getattr(self.selection, family)
-            registration = self.registry.get(family, name)
+    def _selected(self, family: Family[Product]) -> Product:
+        key = family.name
+        if key not in self._instances:
+            registration = self.registry.get(family, getattr(self.selection, key))
             assert registration is not None  # select() checked it
-            self._instances[family] = _built(family, registration.factory(self.settings))
-        return self._instances[family]
+            self._instances[key] = _built(key, registration.factory(self.settings))
+        return self._instances[key]
 
     def fresh(self, family: str) -> Any:
         """A new instance of the selected plugin of ``family``, for a caller that owns its
@@ -76,15 +83,15 @@ class Runtime:
 
     @property
     def emotion_model(self) -> EmotionModel:
-        return self._selected("emotion_model")
+        return self._selected(EMOTION_MODELS)
 
     @property
     def personality_schema(self) -> PersonalitySchema:
-        return self._selected("personality_schema")
+        return self._selected(PERSONALITY_SCHEMAS)
 
     @property
     def llm_provider(self) -> LLMProvider:
-        return self._selected("llm_provider")
+        return self._selected(LLM_PROVIDERS)
 
     @property
     def prompt_sections(self) -> list[PromptSection]:
@@ -97,7 +104,7 @@ class Runtime:
     def store(self) -> Store:
         """The selected store, guarded: every text written must carry a scope that fits its
         field (:mod:`soul_framework.store_guard`)."""
-        return self._selected("store")
+        return self._selected(STORES)
 
     @property
     def persona(self) -> Persona:

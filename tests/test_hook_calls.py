@@ -14,7 +14,17 @@ from soul_framework.domain.events import ReplyEvent, ThoughtEvent
 from soul_framework.errors import PluginError
 from soul_framework.hooks import Hooks
 from soul_framework.observers import notify
-from soul_framework.plugins import build_plugin_manager, collect_registrations
+from soul_framework.plugins import (
+    EMOTION_MODELS,
+    FAMILIES,
+    LLM_PROVIDERS,
+    PERSONALITY_SCHEMAS,
+    PROMPT_SECTIONS,
+    SCHEDULED_TASKS,
+    STORES,
+    build_plugin_manager,
+    collect_registrations,
+)
 
 HOOKS = sorted(
     name
@@ -229,3 +239,16 @@ def test_a_failing_registration_stops_start_up_naming_the_plugin(make_settings, 
     )
     with pytest.raises(PluginError, match="register_stores hook of plugin 'failing' failed"):
         collect_registrations(pm)
+
+
+def test_every_family_has_a_typed_key_reaching_the_same_registrations(make_settings):
+    keys = [EMOTION_MODELS, PERSONALITY_SCHEMAS, LLM_PROVIDERS, STORES, SCHEDULED_TASKS]
+    keys.append(PROMPT_SECTIONS)
+    assert sorted(key.name for key in keys) == sorted(FAMILIES)
+    registry = collect_registrations(build_plugin_manager(make_settings()))
+    for key in keys:
+        assert registry.all(key) == registry.all(key.name)
+    lite = registry.get(EMOTION_MODELS, "lite")
+    assert lite is not None
+    assert lite.plugin == "emotions_lite"
+    assert lite.factory(make_settings()).name == "lite"
