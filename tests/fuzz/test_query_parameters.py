@@ -246,7 +246,7 @@ def test_any_offset_date_time_is_accepted_exactly_when_it_is_within_the_years(
     )
     def fuzz(moment: datetime) -> None:
         reply = ask(http, path, encoded(name, moment.isoformat()), bearer)
-        if _holds_in_utc(moment):
+        if holds_in_utc(moment):
             assert reply.status_code == 200, reply.text
         else:
             assert_refused(reply, name)
@@ -254,7 +254,8 @@ def test_any_offset_date_time_is_accepted_exactly_when_it_is_within_the_years(
     fuzz()
 
 
-def _holds_in_utc(moment: datetime) -> bool:
+def holds_in_utc(moment: datetime) -> bool:
+    """Whether ``moment`` can be expressed in UTC (within years 1..9999 there)."""
     try:
         moment.astimezone(UTC)
     except OverflowError:

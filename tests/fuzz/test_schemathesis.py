@@ -22,7 +22,7 @@ exists only once the server runs, and schemathesis' loader for that situation
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -37,6 +37,7 @@ from schemathesis.core.transport import Response
 
 from soul_framework.testing.deployment import Deployment
 from tests.fuzz.contract import assert_within_contract
+from tests.fuzz.test_query_parameters import holds_in_utc
 
 MAX_EXAMPLES = 25
 """Cases per operation and mode: 32 runs of at most 25 requests (each with a new guest) keep the
@@ -80,14 +81,6 @@ STREAMS: dict[tuple[str, str], tuple[GenerationMode, ...]] = {
 }
 
 
-def _holds_in_utc(moment: datetime) -> bool:
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        return False
-    return True
-
-
 # RFC 3339 allows date-times no store can hold: 0001-01-01T00:00:00+01:00 is in year 0 in UTC.
 # The server refuses those (422, tests/fuzz/test_query_parameters.py); a JSON schema cannot say
 # so, so the valid cases drawn here are offset date-times within years 1..9999 in UTC.
@@ -98,7 +91,7 @@ schemathesis.openapi.format(
             lambda minutes: timezone(timedelta(minutes=minutes))
         )
     )
-    .filter(_holds_in_utc)
+    .filter(holds_in_utc)
     .map(lambda moment: moment.isoformat().replace("+00:00", "Z")),
 )
 

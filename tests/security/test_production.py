@@ -119,10 +119,11 @@ WEAK_SECRETS = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "variable"), WEAK_SECRETS)
-def test_soul_serve_refuses_weak_secrets_naming_the_variable(
-    tmp_path: Path, redis_url: str, changes: dict[str, str | None], variable: str
-) -> None:
+def start_serve(
+    tmp_path: Path, redis_url: str, changes: dict[str, str | None]
+) -> subprocess.CompletedProcess[str]:
+    """``soul serve`` in production with ``changes`` to its environment (None: unset), run
+    until it exits (it is expected to refuse to start)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -134,7 +135,7 @@ def test_soul_serve_refuses_weak_secrets_naming_the_variable(
             env.pop(name, None)
         else:
             env[name] = value
-    finished = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "soul_framework.cli", "serve", "--port", "1"],
         env=env,
         cwd=tmp_path,
@@ -142,6 +143,13 @@ def test_soul_serve_refuses_weak_secrets_naming_the_variable(
         text=True,
         timeout=START_TIMEOUT_SECONDS,
     )
+
+
+@pytest.mark.parametrize(("changes", "variable"), WEAK_SECRETS)
+def test_soul_serve_refuses_weak_secrets_naming_the_variable(
+    tmp_path: Path, redis_url: str, changes: dict[str, str | None], variable: str
+) -> None:
+    finished = start_serve(tmp_path, redis_url, changes)
     assert finished.returncode != 0
     said = finished.stdout + finished.stderr
     assert variable in said
@@ -153,17 +161,7 @@ def test_soul_serve_refuses_the_same_value_for_the_jwt_secret_and_the_pepper(
     tmp_path: Path, redis_url: str
 ) -> None:
     """Each is strong on its own; one value for both would sign tokens and key the hashes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUL_", "APP_", "JWT_"))}
-    env |= {**PRODUCTION, "REDIS_URL": redis_url, "SOUL_DATA_DIR": str(tmp_path / "data")}
-    env["ARGON2_PEPPER_ENV"] = env["JWT_SECRET_ENV"]
-    finished = subprocess.run(
-        [sys.executable, "-m", "soul_framework.cli", "serve", "--port", "1"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_SECONDS,
-    )
+    finished = start_serve(tmp_path, redis_url, {"ARGON2_PEPPER_ENV": PRODUCTION["JWT_SECRET_ENV"]})
     assert finished.returncode != 0
     assert "JWT_SECRET_ENV and ARGON2_PEPPER_ENV must be two different" in finished.stderr
     assert STRONG_JWT not in finished.stdout + finished.stderr
